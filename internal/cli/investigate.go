@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spotter-soc/spotter/internal/incident"
+	"github.com/spotter-soc/spotter/internal/investigate"
+	"github.com/spotter-soc/spotter/internal/report"
+)
+
+func (e *env) investigateCmd() *cobra.Command {
+	var (
+		format   string
+		out      string
+		maxChars int
+	)
+	cmd := &cobra.Command{
+		Use:   "investigate FILE|-",
+		Short: "Investigate a Sentinel incident and write the report",
+		Long: `Reads a Microsoft Sentinel incident from FILE (or standard input for -), extracts and
+categorises its entities and the indicators in its free text, runs every enrichment
+source that is enabled and configured, and writes the investigation report.
+
+Accepted input shapes, detected automatically:
+  - the body a Sentinel automation rule sends to a playbook's incident trigger
+    ({"object": {"properties": {..., "relatedEntities": [...]}}, "workspaceInfo": ...});
+  - {"incident": <ARM incident>, "entities": [<ARM entity>, ...]};
+  - {"incident": <ARM incident>, "entities": {"entities": [...], "metaData": [...]}}
+    (the list-entities response as returned by the API);
+  - an ARM incident resource on its own.
+
+Exit codes: 0 success, 2 bad input (the message names the file, the JSON path and
+what was expected), 1 other failures.`,
+		Example: `  spotter investigate examples/phishing-credential-theft.json
+  spotter investigate --format html --out report.html incident.json
+  az rest ... | spotter investigate --format json -`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("investigate: expected one argument, the incident file or - for standard input (got %d)", len(args))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			cfg, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			if !c.Flags().Changed("format") {
+				format = cfg.Report.Format
+			}
+			f, err := report.ParseFormat(format)
+			if err != nil {
+				return usagef("--format: %v", err)
+			}
+			if !c.Flags().Changed("max-chars") {
+				maxChars = cfg.Report.MaxChars
+			}
+			if maxChars < 0 {
+				return usagef("--max-chars %d: expected 0 (no limit) or a positive number", maxChars)
+			}
+			data, err := e.readInput(args[0])
+			if err != nil {
+				return err
+			}
+			inc, err := incident.Parse(data)
+			if err != nil {
+				var ie *incident.InputError
+				if errors.As(err, &ie) {
+					return &incident.InputError{Path: inputName(args[0]) + ": " + ie.Path, Msg: ie.Msg}
+				}
+				return fmt.Errorf("%s: %w", inputName(args[0]), err)
+			}
+			iv := investigate.New(cfg.Incident, map[string]bool{
+				investigate.CategoryIPs: cfg.Enrich.IPs, investigate.CategoryAccounts: cfg.Enrich.Accounts,
+				investigate.CategoryHosts: cfg.Enrich.Hosts, investigate.CategoryProcesses: cfg.Enrich.Processes,
+				investigate.CategoryHashes: cfg.Enrich.Hashes, investigate.CategoryURLs: cfg.Enrich.URLs,
+				investigate.CategoryDomains: cfg.Enrich.Domains, investigate.CategoryMail: cfg.Enrich.Mail,
+			})
+			iv.Timeout = cfg.Enrich.Timeout
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			r := iv.Run(ctx, inc)
+			return e.writeOutput(out, func(w io.Writer) error {
+				return report.Render(w, r, f, report.Options{MaxChars: maxChars})
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "md", "report format: md, html or json (default from report.format)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "write the report to FILE instead of standard output")
+	cmd.Flags().IntVar(&maxChars, "max-chars", 30000, "size budget for md and html, met by aggregating detail (0: no limit; default from report.max_chars)")
+	return cmd
+}

@@ -1,0 +1,77 @@
+// Package report turns an investigation into the report analysts read: in
+// Markdown, HTML or JSON, within a size budget met by aggregating detail
+// rather than cutting text.
+package report
+
+import (
+	"github.com/spotter-soc/spotter/internal/incident"
+	"github.com/spotter-soc/spotter/internal/skill"
+)
+
+// Report is everything an investigation found. Its JSON form is the
+// machine-readable report; Markdown and HTML are rendered from it.
+type Report struct {
+	Incident incident.Incident `json:"incident"`
+	Entities incident.Entities `json:"entities"`
+	Findings []skill.Finding   `json:"findings"`
+	Verdict  Verdict           `json:"verdict"`
+	Stats    Stats             `json:"stats"`
+	// Coverage says, per section, which skills ran and which could not and why.
+	Coverage []Coverage `json:"coverage"`
+}
+
+// The report sections, in the order they are rendered.
+const (
+	SectionOverview   = "overview"
+	SectionIPs        = "ips"
+	SectionAccounts   = "accounts"
+	SectionUserRisk   = "user_risk"
+	SectionDevices    = "devices"
+	SectionProcesses  = "processes"
+	SectionIndicators = "indicators"
+	SectionVerdict    = "verdict"
+)
+
+// Sections lists the section ids in render order.
+var Sections = []string{SectionOverview, SectionIPs, SectionAccounts, SectionUserRisk, SectionDevices, SectionProcesses, SectionIndicators, SectionVerdict}
+
+// Verdict is the overall judgement of the incident.
+type Verdict struct {
+	Level   skill.Level `json:"level"`
+	Score   int         `json:"score"`
+	Summary string      `json:"summary"`
+	// Indicators is the aggregated verdict per indicator, worst first.
+	Indicators      []skill.Verdict `json:"indicators"`
+	Recommendations []string        `json:"recommendations"`
+}
+
+// Stats are figures about the investigation run.
+type Stats struct {
+	GeneratedAt       string         `json:"generated_at,omitempty"` // RFC 3339
+	DurationMS        int64          `json:"duration_ms"`
+	Entities          int            `json:"entities"`
+	EntitiesByKind    map[string]int `json:"entities_by_kind"`
+	Alerts            int            `json:"alerts"`
+	Indicators        int            `json:"indicators"` // distinct indicators considered for enrichment
+	IndicatorsSkipped int            `json:"indicators_skipped"`
+	SkillCalls        int            `json:"skill_calls"`
+	CacheHits         int            `json:"cache_hits"`
+	Errors            int            `json:"errors"`
+	Findings          int            `json:"findings"`
+}
+
+// Coverage states whether a skill ran for a section.
+type Coverage struct {
+	Section string `json:"section"`
+	Skill   string `json:"skill"`
+	Status  string `json:"status"` // one of the Status* constants
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Coverage statuses.
+const (
+	StatusRan           = "ran"
+	StatusNotConfigured = "not configured"
+	StatusNoInput       = "no input"
+	StatusFailed        = "failed"
+)
