@@ -166,3 +166,12 @@ func TestHelpDocumentsEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// A failed write is a failure (exit 1), never reported as success.
+func TestInvestigateOutputFailure(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "missing-dir", "r.md")
+	code, _, errs := run(t, "", nil, "investigate", "--out", out, examples(t)[0])
+	if code != ExitFailure || !strings.Contains(errs, "--out") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}

@@ -52,13 +52,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer, environ []st
 	var ie *incident.InputError
 	var ce *config.Error
 	switch {
-	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &ce), errors.Is(err, os.ErrNotExist):
+	case errors.As(err, &ue), errors.As(err, &ie), errors.As(err, &ce):
 		return ExitBadInput
 	}
 	return ExitFailure
 }
 
-// usageError marks bad flags or arguments.
+// usageError marks bad flags, arguments or unreadable input files.
 type usageError struct{ err error }
 
 func (u *usageError) Error() string { return u.err.Error() }
@@ -109,9 +109,9 @@ func (e *env) readInput(name string) ([]byte, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no such file: %w", name, os.ErrNotExist)
+			return nil, usagef("%s: no such file", name)
 		}
-		return nil, err
+		return nil, &usageError{err}
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, incident.MaxInputBytes+1))
