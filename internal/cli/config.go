@@ -52,4 +52,3 @@ shown as <secret> when set.`,
 	})
 	return cmd
 }
-

@@ -469,7 +469,7 @@ func (c *collector) mailMessage(e Entity, src string) {
 	m := MailMessage{
 		Subject: e.Str("subject"), Sender: firstNonEmpty(e.Str("p1Sender"), e.Str("p2Sender")),
 		SenderDisplayName: firstNonEmpty(e.Str("p1SenderDisplayName"), e.Str("p2SenderDisplayName")),
-		SenderIP: e.Str("senderIP"), Recipient: e.Str("recipient"), URLs: nonNil(e.Strs("urls")),
+		SenderIP:          e.Str("senderIP"), Recipient: e.Str("recipient"), URLs: nonNil(e.Strs("urls")),
 		Threats: nonNil(e.Strs("threats")), DeliveryAction: e.Str("deliveryAction"), DeliveryLocation: e.Str("deliveryLocation"),
 		Direction: e.Str("antispamDirection"), Received: e.Str("receiveDate"),
 		NetworkMessageID: e.Str("networkMessageId"), InternetMessageID: e.Str("internetMessageId"),

@@ -36,9 +36,11 @@ func values[T any](items []T, get func(T) string) []string {
 func ipValues(l []IP) []string           { return values(l, func(x IP) string { return x.Value }) }
 func accountValues(l []Account) []string { return values(l, func(x Account) string { return x.Value }) }
 func procValues(l []Process) []string    { return values(l, func(x Process) string { return x.Value }) }
-func hashValues(l []Hash) []string       { return values(l, func(x Hash) string { return x.Algorithm + ":" + x.Value }) }
-func domainValues(l []Domain) []string   { return values(l, func(x Domain) string { return x.Value }) }
-func urlValues(l []URL) []string         { return values(l, func(x URL) string { return x.Value }) }
+func hashValues(l []Hash) []string {
+	return values(l, func(x Hash) string { return x.Algorithm + ":" + x.Value })
+}
+func domainValues(l []Domain) []string { return values(l, func(x Domain) string { return x.Value }) }
+func urlValues(l []URL) []string       { return values(l, func(x URL) string { return x.Value }) }
 func skipValues(l []Skip) []string {
 	return values(l, func(x Skip) string { return x.Type + ":" + x.Value + ":" + x.Reason })
 }
@@ -53,12 +55,12 @@ func eq(t *testing.T, what string, got, want []string) {
 func TestCategorizeIPs(t *testing.T) {
 	inc := build(t, "t", "",
 		`Ip {"address":"185.220.101.47","location":{"countryCode":"DE","asn":208294},"threatIntelligence":[{"confidence":0.9,"threatName":"Tor"}]}`,
-		`Ip {"address":"172.26.0.1"}`,   // private: must not be judged by a "172.26." string test
-		`Ip {"address":"8.172.26.1"}`,   // public, though it contains "172.26."
-		`Ip {"address":"10.172.26.5"}`,  // private
-		`Ip {"address":"172.32.0.1"}`,   // public: just past 172.16.0.0/12
-		`Ip {"address":"100.64.0.1"}`,   // CGNAT
-		`Ip {"address":"192.169.1.1"}`,  // public
+		`Ip {"address":"172.26.0.1"}`,     // private: must not be judged by a "172.26." string test
+		`Ip {"address":"8.172.26.1"}`,     // public, though it contains "172.26."
+		`Ip {"address":"10.172.26.5"}`,    // private
+		`Ip {"address":"172.32.0.1"}`,     // public: just past 172.16.0.0/12
+		`Ip {"address":"100.64.0.1"}`,     // CGNAT
+		`Ip {"address":"192.169.1.1"}`,    // public
 		`Ip {"address":"::ffff:8.8.8.8"}`, // IPv4-mapped: the IPv4 address is the indicator
 		`Ip {"address":"8.8.8.8"}`,        // duplicate after normalisation
 		`Ip {"address":"fe80::1%eth0"}`,
@@ -81,13 +83,13 @@ func TestCategorizeIPs(t *testing.T) {
 func TestCategorizeAccounts(t *testing.T) {
 	inc := build(t, "t", "",
 		`Account {"accountName":"alice","upnSuffix":"contoso.com","aadUserId":"AAAA-1","sid":"S-1-5-21-1"}`,
-		`Account {"accountName":"Alice","upnSuffix":"Contoso.com"}`,                                        // same UPN: merged
-		`Account {"accountName":"x","additionalData":{"UserPrincipalName":"Bob.Smith@Contoso.com"}}`,       // UPN from additionalData wins
-		`Account {"accountName":"WS01$","ntDomain":"CONTOSO"}`,                                             // machine account
-		`Account {"accountName":"svc_scan","ntDomain":"CONTOSO"}`,                                          // skip list by DOMAIN\name
-		`Account {"accountName":"carol","ntDomain":"CONTOSO","sid":"S-1-5-21-9"}`,                          // no UPN
-		`Account {"sid":"S-1-5-21-9","displayName":"Carol"}`,                                               // same SID: merged
-		`Account {"aadUserId":"bbbb-2"}`,                                                                   // id only
+		`Account {"accountName":"Alice","upnSuffix":"Contoso.com"}`,                                  // same UPN: merged
+		`Account {"accountName":"x","additionalData":{"UserPrincipalName":"Bob.Smith@Contoso.com"}}`, // UPN from additionalData wins
+		`Account {"accountName":"WS01$","ntDomain":"CONTOSO"}`,                                       // machine account
+		`Account {"accountName":"svc_scan","ntDomain":"CONTOSO"}`,                                    // skip list by DOMAIN\name
+		`Account {"accountName":"carol","ntDomain":"CONTOSO","sid":"S-1-5-21-9"}`,                    // no UPN
+		`Account {"sid":"S-1-5-21-9","displayName":"Carol"}`,                                         // same SID: merged
+		`Account {"aadUserId":"bbbb-2"}`,                                                             // id only
 		`Account {}`,
 	)
 	opts := DefaultOptions()

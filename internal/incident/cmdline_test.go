@@ -13,8 +13,8 @@ func TestNormalizeCommandLine(t *testing.T) {
 		{`"C:\Windows\System32\net1.exe" user`, `"c:\windows\system32\net.exe" user`},
 		{"cmd /c net1 group", "cmd /c net group"},
 		{"net1", "net"},
-		{"netnet1 user", "netnet1 user"},      // not the tool name
-		{"net10 user", "net10 user"},          // not the tool name
+		{"netnet1 user", "netnet1 user"},         // not the tool name
+		{"net10 user", "net10 user"},             // not the tool name
 		{"echo internet1 x", "echo internet1 x"}, // word inside another word
 		{"", ""},
 	}

@@ -163,4 +163,3 @@ func lowerSet(list []string) map[string]struct{} {
 	}
 	return m
 }
-
