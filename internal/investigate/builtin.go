@@ -21,12 +21,12 @@ func Builtin() []Source {
 // report section, so each section can say what would fill it.
 func NotConfigured() []Missing {
 	return []Missing{
-		{report.SectionIPs, "IP reputation", "no IP reputation plugin configured (AbuseIPDB, VirusTotal, Defender TI)"},
-		{report.SectionAccounts, "user details", "no identity plugin configured (Microsoft Entra ID)"},
-		{report.SectionUserRisk, "user risk", "no identity protection plugin configured (Microsoft Entra ID risky users)"},
-		{report.SectionDevices, "device compliance", "no device management plugin configured (Microsoft Intune)"},
-		{report.SectionProcesses, "command-line analysis", "no command-line analysis configured"},
-		{report.SectionIndicators, "indicator reputation", "no hash, URL or domain reputation plugin configured (VirusTotal, abuse.ch, OTX, Defender TI)"},
+		{report.SectionIPs, "", "add an AbuseIPDB, VirusTotal or Microsoft Defender TI plugin"},
+		{report.SectionAccounts, "", "add the Microsoft Entra ID plugin for profile, devices, groups and sign-ins"},
+		{report.SectionUserRisk, "", "add the Microsoft Entra ID plugin with Identity Protection access"},
+		{report.SectionDevices, "", "add the Microsoft Intune plugin for compliance and last check-in"},
+		{report.SectionProcesses, "", "no command-line analyser is configured; review the command lines below by hand"},
+		{report.SectionIndicators, "", "add a VirusTotal, abuse.ch, AlienVault OTX or Microsoft Defender TI plugin for hash, URL and domain reputation"},
 	}
 }
 
