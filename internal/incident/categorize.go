@@ -360,6 +360,14 @@ func (c *collector) file(e Entity, src string) {
 	c.fileIDs = append(c.fileIDs, e.ID)
 }
 
+// emptyFileHashes are the hashes of zero bytes: every reputation source
+// knows them, none can say anything useful about them.
+var emptyFileHashes = map[string]struct{}{
+	"d41d8cd98f00b204e9800998ecf8427e":                                 {},
+	"da39a3ee5e6b4b0d3255bfef95601890afd80709":                         {},
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855": {},
+}
+
 // hashAlgorithms maps Sentinel's algorithm names to the length they imply.
 var hashAlgorithms = map[string]string{"md5": "md5", "sha1": "sha1", "sha256": "sha256", "sha256ac": "sha256ac"}
 
@@ -380,6 +388,10 @@ func (c *collector) hash(value, algorithm, src string) {
 	}
 	if _, ok := c.skipHashes[v]; ok {
 		c.skipOnce("hash", v, "skip list")
+		return
+	}
+	if _, ok := emptyFileHashes[v]; ok {
+		c.skipOnce("hash", v, "hash of an empty file")
 		return
 	}
 	if i, ok := c.hashes[v]; ok {

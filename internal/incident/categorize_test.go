@@ -146,12 +146,13 @@ func TestCategorizeHashes(t *testing.T) {
 		`FileHash {"algorithm":"SHA256","hashValue":"`+md5+`"}`,     // mislabelled: the length decides
 		`FileHash {"algorithm":"SHA256AC","hashValue":"`+strings.Repeat("ab", 32)+`"}`,
 		`FileHash {"algorithm":"SHA1","hashValue":"xyz"}`,
-		`FileHash {"algorithm":"MD5","hashValue":"d41d8cd98f00b204e9800998ecf8427e"}`, // on the skip list
+		`FileHash {"algorithm":"MD5","hashValue":"0123456789abcdef0123456789abcdef"}`,          // on the skip list
+		`FileHash {"algorithm":"SHA1","hashValue":"DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"}`, // the empty file
 		`File {"directory":"C:\\Temp","fileName":"a.exe","fileHashEntityIds":["e0","e1"]}`,
-		`Malware {"malwareName":"EICAR","fileEntityIds":["e7"]}`,
+		`Malware {"malwareName":"EICAR","fileEntityIds":["e8"]}`,
 	)
 	opts := DefaultOptions()
-	opts.SkipHashes = []string{"D41D8CD98F00B204E9800998ECF8427E"} // the reference never applied its hash skip list
+	opts.SkipHashes = []string{"0123456789ABCDEF0123456789ABCDEF"} // the reference never applied its hash skip list
 	e := Categorize(inc, opts)
 	eq(t, "hashes", hashValues(e.Hashes), []string{"md5:" + strings.ToLower(md5), "sha1:" + sha1, "sha256:" + sha256, "sha256ac:" + strings.Repeat("ab", 32)})
 	if got := e.Hashes[0].Sources; len(got) != 2 {
@@ -165,7 +166,8 @@ func TestCategorizeHashes(t *testing.T) {
 	}
 	eq(t, "skipped", skipValues(e.Skipped), []string{
 		"hash:xyz:not an MD5, SHA1 or SHA256 hash (expected 32, 40 or 64 hex characters)",
-		"hash:d41d8cd98f00b204e9800998ecf8427e:skip list",
+		"hash:0123456789abcdef0123456789abcdef:skip list",
+		"hash:da39a3ee5e6b4b0d3255bfef95601890afd80709:hash of an empty file",
 	})
 }
 
