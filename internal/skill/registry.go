@@ -35,7 +35,18 @@ func (r *Registry) Register(p Plugin) error {
 			return fmt.Errorf("plugin %s: setting name %q: expected lower_case", info.Name, s.Name)
 		}
 	}
+	ids, aliases := map[string]bool{}, map[string]bool{}
 	for _, s := range info.Skills {
+		if ids[strings.ToLower(s.ID)] {
+			return fmt.Errorf("skill %s declared twice", s.ID)
+		}
+		ids[strings.ToLower(s.ID)] = true
+		for _, a := range s.Aliases {
+			if aliases[strings.ToLower(a)] {
+				return fmt.Errorf("alias %s declared twice in plugin %s", a, info.Name)
+			}
+			aliases[strings.ToLower(a)] = true
+		}
 		if err := s.Check(); err != nil {
 			return err
 		}

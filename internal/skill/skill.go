@@ -82,6 +82,16 @@ type Env struct {
 	// quotas, retries with backoff, the circuit breaker, timeouts and metrics.
 	HTTP *http.Client
 	Log  *slog.Logger
+	// Skills lets a composite skill call other skills through the gateway,
+	// with their caching, dedup and limits.
+	Skills Caller
+}
+
+// Caller invokes skills by id or alias.
+type Caller interface {
+	Invoke(ctx context.Context, name string, raw map[string]any) (*Result, error)
+	// Configured lists the skills that can run now.
+	Configured() []Spec
 }
 
 // Plugin is a provider integration.
