@@ -37,7 +37,7 @@ func (sentinelTI) ID() string       { return "sentinel.ThreatIntelligence" }
 func (sentinelTI) Section() string  { return report.SectionIPs }
 func (sentinelTI) Category() string { return CategoryIPs }
 
-func (s sentinelTI) Enrich(_ context.Context, _ *incident.Incident, e *incident.Entities) ([]skill.Finding, error) {
+func (s sentinelTI) Enrich(_ context.Context, _ *incident.Incident, e *incident.Entities) (Outcome, error) {
 	var out []skill.Finding
 	for _, ip := range append(append([]incident.IP{}, e.IPsPublic...), e.IPsPrivate...) {
 		for _, ti := range ip.ThreatIntel {
@@ -65,7 +65,7 @@ func (s sentinelTI) Enrich(_ context.Context, _ *incident.Incident, e *incident.
 			out = append(out, f)
 		}
 	}
-	return out, nil
+	return Outcome{Findings: out, Calls: 1}, nil
 }
 
 // defenderMalware reports files that Defender tied to a Malware entity, and their hashes.
@@ -75,7 +75,7 @@ func (defenderMalware) ID() string       { return "defender.MalwareDetections" }
 func (defenderMalware) Section() string  { return report.SectionIndicators }
 func (defenderMalware) Category() string { return CategoryHashes }
 
-func (d defenderMalware) Enrich(_ context.Context, _ *incident.Incident, e *incident.Entities) ([]skill.Finding, error) {
+func (d defenderMalware) Enrich(_ context.Context, _ *incident.Incident, e *incident.Entities) (Outcome, error) {
 	var out []skill.Finding
 	for _, f := range e.Files {
 		if len(f.Malware) == 0 {
@@ -100,7 +100,7 @@ func (d defenderMalware) Enrich(_ context.Context, _ *incident.Incident, e *inci
 			})
 		}
 	}
-	return out, nil
+	return Outcome{Findings: out, Calls: 1}, nil
 }
 
 // mailThreats reports messages Defender for Office 365 flagged, judging
@@ -111,7 +111,7 @@ func (mailThreats) ID() string       { return "defender.MailThreats" }
 func (mailThreats) Section() string  { return report.SectionIndicators }
 func (mailThreats) Category() string { return CategoryMail }
 
-func (m mailThreats) Enrich(_ context.Context, _ *incident.Incident, e *incident.Entities) ([]skill.Finding, error) {
+func (m mailThreats) Enrich(_ context.Context, _ *incident.Incident, e *incident.Entities) (Outcome, error) {
 	var out []skill.Finding
 	for _, msg := range e.MailMessages {
 		if len(msg.Threats) == 0 {
@@ -144,7 +144,7 @@ func (m mailThreats) Enrich(_ context.Context, _ *incident.Incident, e *incident
 			})
 		}
 	}
-	return out, nil
+	return Outcome{Findings: out, Calls: 1}, nil
 }
 
 func paren(s string) string {

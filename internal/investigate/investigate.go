@@ -23,8 +23,16 @@ type Source interface {
 	Section() string
 	// Category is the entity switch that governs the source (see Switches).
 	Category() string
-	// Enrich returns findings about the categorised entities.
-	Enrich(ctx context.Context, inc *incident.Incident, ents *incident.Entities) ([]skill.Finding, error)
+	// Enrich returns findings about the categorised entities. On error the
+	// findings gathered so far are still reported.
+	Enrich(ctx context.Context, inc *incident.Incident, ents *incident.Entities) (Outcome, error)
+}
+
+// Outcome is what one source produced in one investigation.
+type Outcome struct {
+	Findings  []skill.Finding
+	Calls     int // skill invocations made
+	CacheHits int // of which answered from the cache
 }
 
 // Missing describes a capability that is not configured, so the report can
@@ -57,14 +65,25 @@ type Investigator struct {
 	Now     func() time.Time
 }
 
-// New returns an investigator with the built-in offline sources and the
-// capabilities that are not configured yet.
-func New(opts incident.Options, enabled map[string]bool) *Investigator {
+// New returns an investigator with the built-in offline sources plus the
+// given ones (usually SkillSources of the configured skills). Sections that
+// none of the given sources serves say in the report what would fill them.
+func New(opts incident.Options, enabled map[string]bool, sources ...Source) *Investigator {
+	served := map[string]bool{}
+	for _, s := range sources {
+		served[s.Section()] = true
+	}
+	var missing []Missing
+	for _, m := range NotConfigured() {
+		if !served[m.Section] {
+			missing = append(missing, m)
+		}
+	}
 	return &Investigator{
 		Options: opts,
 		Enabled: enabled,
-		Sources: Builtin(),
-		Missing: NotConfigured(),
+		Sources: append(Builtin(), sources...),
+		Missing: missing,
 		Timeout: 2 * time.Minute,
 		Now:     time.Now,
 	}
@@ -86,8 +105,8 @@ func (iv *Investigator) Run(ctx context.Context, inc *incident.Incident) *report
 	ents := incident.Categorize(inc, iv.Options)
 
 	type result struct {
-		findings []skill.Finding
-		cov      report.Coverage
+		out report.Coverage
+		o   Outcome
 	}
 	results := make([]result, len(iv.Sources))
 	var wg sync.WaitGroup
@@ -95,7 +114,7 @@ func (iv *Investigator) Run(ctx context.Context, inc *incident.Incident) *report
 		cov := report.Coverage{Section: src.Section(), Skill: src.ID(), Status: report.StatusRan}
 		if on, set := iv.Enabled[src.Category()]; set && !on {
 			cov.Status, cov.Detail = report.StatusNotConfigured, "switched off (enrich."+src.Category()+": false)"
-			results[i] = result{cov: cov}
+			results[i] = result{out: cov}
 			continue
 		}
 		wg.Add(1)
@@ -104,30 +123,29 @@ func (iv *Investigator) Run(ctx context.Context, inc *incident.Incident) *report
 			defer func() {
 				if p := recover(); p != nil {
 					cov.Status, cov.Detail = report.StatusFailed, fmt.Sprintf("internal error: %v", p)
-					results[i] = result{cov: cov}
+					results[i] = result{out: cov}
 				}
 			}()
-			f, err := src.Enrich(ctx, inc, ents)
+			o, err := src.Enrich(ctx, inc, ents)
 			if err != nil {
 				cov.Status, cov.Detail = report.StatusFailed, err.Error()
-			} else if len(f) == 0 {
+			} else if len(o.Findings) == 0 {
 				cov.Status, cov.Detail = report.StatusNoInput, "nothing to report"
 			}
-			results[i] = result{findings: f, cov: cov}
+			results[i] = result{out: cov, o: o}
 		}()
 	}
 	wg.Wait()
 
 	r := &report.Report{Incident: *inc, Entities: *ents, Findings: []skill.Finding{}, Coverage: []report.Coverage{}}
 	for _, res := range results {
-		r.Findings = append(r.Findings, res.findings...)
-		r.Coverage = append(r.Coverage, res.cov)
-		if res.cov.Status == report.StatusFailed {
+		r.Findings = append(r.Findings, res.o.Findings...)
+		r.Coverage = append(r.Coverage, res.out)
+		if res.out.Status == report.StatusFailed {
 			r.Stats.Errors++
 		}
-		if res.cov.Status == report.StatusRan || res.cov.Status == report.StatusNoInput {
-			r.Stats.SkillCalls++
-		}
+		r.Stats.SkillCalls += res.o.Calls
+		r.Stats.CacheHits += res.o.CacheHits
 	}
 	for _, m := range iv.Missing {
 		r.Coverage = append(r.Coverage, report.Coverage{Section: m.Section, Skill: m.Skill, Status: report.StatusNotConfigured, Detail: m.Detail})

@@ -139,8 +139,9 @@ type fakeSource struct {
 func (f fakeSource) ID() string       { return f.id }
 func (f fakeSource) Section() string  { return report.SectionIndicators }
 func (f fakeSource) Category() string { return f.category }
-func (f fakeSource) Enrich(ctx context.Context, _ *incident.Incident, _ *incident.Entities) ([]skill.Finding, error) {
-	return f.enrich(ctx)
+func (f fakeSource) Enrich(ctx context.Context, _ *incident.Incident, _ *incident.Entities) (Outcome, error) {
+	fs, err := f.enrich(ctx)
+	return Outcome{Findings: fs, Calls: 1}, err
 }
 
 func TestSourceFailuresAreReported(t *testing.T) {
