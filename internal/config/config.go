@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -20,6 +21,7 @@ import (
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
 
+	"github.com/spotter-soc/spotter/internal/gateway"
 	"github.com/spotter-soc/spotter/internal/incident"
 )
 
@@ -33,6 +35,8 @@ type Config struct {
 	Incident incident.Options `koanf:"incident"`
 	Enrich   Enrich           `koanf:"enrich"`
 	Report   Report           `koanf:"report"`
+	Gateway  gateway.Config   `koanf:"gateway"`
+	Database Database         `koanf:"database"`
 	// Plugins holds each plugin's settings, keyed by plugin name
 	// (plugins.abuseipdb.api_key, or SPOTTER_ABUSEIPDB_API_KEY).
 	Plugins map[string]map[string]any `koanf:"plugins"`
@@ -54,6 +58,13 @@ type Enrich struct {
 	Timeout   time.Duration `koanf:"timeout"` // for one whole investigation
 }
 
+// Database selects where state lives.
+type Database struct {
+	// URL is a postgres:// URL for shared state across instances; empty
+	// means SQLite in the data directory.
+	URL string `koanf:"url"`
+}
+
 // Report sets the report defaults.
 type Report struct {
 	Format   string `koanf:"format"`
@@ -66,6 +77,7 @@ func Default() Config {
 		Incident: incident.DefaultOptions(),
 		Enrich:   Enrich{IPs: true, Accounts: true, Hosts: true, Processes: true, Hashes: true, URLs: true, Domains: true, Mail: true, Timeout: 2 * time.Minute},
 		Report:   Report{Format: "md", MaxChars: 30000},
+		Gateway:  gateway.DefaultConfig(),
 		Plugins:  map[string]map[string]any{},
 	}
 }
@@ -331,6 +343,13 @@ func (c Config) Redacted() map[string]any {
 		plugins[name] = s
 	}
 	m["plugins"] = plugins
+	if u, err := url.Parse(c.Database.URL); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			name := u.User.Username()
+			u.User = url.User(name)
+			m["database"] = map[string]any{"url": strings.Replace(u.String(), "//"+url.User(name).String()+"@", "//"+url.User(name).String()+":"+Redacted+"@", 1)}
+		}
+	}
 	return m
 }
 
@@ -349,6 +368,13 @@ func toMap(v reflect.Value) any {
 			m[tag] = toMap(v.Field(i))
 		}
 		return m
+	case reflect.Map:
+		out := map[string]any{}
+		iter := v.MapRange()
+		for iter.Next() {
+			out[fmt.Sprint(iter.Key().Interface())] = toMap(iter.Value())
+		}
+		return out
 	case reflect.Slice:
 		out := make([]any, v.Len())
 		for i := range out {

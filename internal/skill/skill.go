@@ -56,10 +56,10 @@ type Setting struct {
 // RateLimit is a provider's documented limit; the gateway enforces it for
 // every call of the plugin. Zero fields mean no limit of that kind.
 type RateLimit struct {
-	PerSecond   float64 `json:"per_second,omitempty"` // sustained request rate
-	Burst       int     `json:"burst,omitempty"`
-	PerDay      int     `json:"per_day,omitempty"` // daily quota, reset at 00:00 UTC
-	Concurrency int     `json:"concurrency,omitempty"`
+	PerSecond   float64 `json:"per_second,omitempty" koanf:"per_second"` // sustained request rate
+	Burst       int     `json:"burst,omitempty" koanf:"burst"`
+	PerDay      int     `json:"per_day,omitempty" koanf:"per_day"` // daily quota, reset at 00:00 UTC
+	Concurrency int     `json:"concurrency,omitempty" koanf:"concurrency"`
 }
 
 // PluginInfo describes a plugin without configuring it.
