@@ -20,6 +20,7 @@ func (e *env) investigateCmd() *cobra.Command {
 		format   string
 		out      string
 		maxChars int
+		noCache  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "investigate FILE|-",
@@ -48,10 +49,12 @@ what was expected), 1 other failures.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := e.loadConfig()
+			rt, err := e.openRuntime(c.Context(), true)
 			if err != nil {
 				return err
 			}
+			defer rt.close()
+			cfg := rt.cfg
 			if !c.Flags().Changed("format") {
 				format = cfg.Report.Format
 			}
@@ -82,7 +85,7 @@ what was expected), 1 other failures.`,
 				investigate.CategoryHosts: cfg.Enrich.Hosts, investigate.CategoryProcesses: cfg.Enrich.Processes,
 				investigate.CategoryHashes: cfg.Enrich.Hashes, investigate.CategoryURLs: cfg.Enrich.URLs,
 				investigate.CategoryDomains: cfg.Enrich.Domains, investigate.CategoryMail: cfg.Enrich.Mail,
-			})
+			}, investigate.SkillSources(invoker{gw: rt.gw, noCache: noCache}, rt.gw.Configured())...)
 			iv.Timeout = cfg.Enrich.Timeout
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
@@ -94,6 +97,7 @@ what was expected), 1 other failures.`,
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "md", "report format: md, html or json (default from report.format)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the report to FILE instead of standard output")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "ignore cached skill results and ask every provider again")
 	cmd.Flags().IntVar(&maxChars, "max-chars", 30000, "size budget for md and html, met by aggregating detail (0: no limit; default from report.max_chars)")
 	return cmd
 }

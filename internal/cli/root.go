@@ -33,6 +33,7 @@ type env struct {
 
 	configPath string
 	dataDir    string
+	logLevel   string
 }
 
 // Main runs the command line and returns the process exit code.
@@ -82,10 +83,11 @@ SPOTTER_<SECTION>_<KEY> environment variables; state lives in the data directory
 	}
 	root.PersistentFlags().StringVar(&e.configPath, "config", "", "configuration file (default: $SPOTTER_CONFIG, else <user config dir>/spotter/spotter.yaml if present)")
 	root.PersistentFlags().StringVar(&e.dataDir, "data-dir", "", "data directory for state and caches (default: $SPOTTER_DATA_DIR, else the user's XDG data directory)")
+	root.PersistentFlags().StringVar(&e.logLevel, "log-level", "warn", "log level on standard error: debug, info, warn or error")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
-	root.AddCommand(e.investigateCmd(), e.extractCmd(), e.configCmd())
+	root.AddCommand(e.investigateCmd(), e.extractCmd(), e.configCmd(), e.skillsCmd(), e.skillCmd(), e.pluginsCmd())
 	return root
 }
 

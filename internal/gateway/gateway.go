@@ -149,7 +149,7 @@ func (g *Gateway) setup(info skill.PluginInfo, raw map[string]any) {
 	skills, err := buildSkills(p, env)
 	if err != nil {
 		st.reason = scrub(err.Error(), res.set.list())
-		g.log.Warn("plugin not configured: its setup failed", "plugin", info.Name, "reason", st.reason)
+		g.log.Info("plugin not configured: its setup failed", "plugin", info.Name, "reason", st.reason)
 		return
 	}
 	for _, s := range skills {

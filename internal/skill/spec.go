@@ -6,7 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/ioc"
 )
+
+// FormatIndicator marks string inputs that hold indicators.
+const FormatIndicator = "indicator"
 
 // Type is the type of a skill input.
 type Type string
@@ -30,8 +35,12 @@ type Input struct {
 	Default     any      `json:"default,omitempty"`
 	Placeholder string   `json:"placeholder,omitempty"`
 	Enum        []string `json:"enum,omitempty"`
-	Min         *int     `json:"min,omitempty"` // integers: smallest value; lists: fewest items
-	Max         *int     `json:"max,omitempty"` // integers: largest value; lists: most items
+	// Format "indicator" refangs and normalises string values (or each list
+	// item) before validation and caching, so 1.2.3[.]4 and 1.2.3.4 are one
+	// lookup; values that are not recognisable indicators are kept refanged.
+	Format string `json:"format,omitempty"`
+	Min    *int   `json:"min,omitempty"` // integers: smallest value; lists: fewest items
+	Max    *int   `json:"max,omitempty"` // integers: largest value; lists: most items
 }
 
 // Spec declares a skill once.
@@ -102,6 +111,9 @@ func (s Spec) Check() error {
 		case TypeString, TypeInteger, TypeBoolean, TypeStringList, TypeObject:
 		default:
 			return fmt.Errorf("skill %s: input %s has unknown type %q", s.ID, in.Name, in.Type)
+		}
+		if in.Format != "" && in.Format != FormatIndicator {
+			return fmt.Errorf("skill %s: input %s has unknown format %q", s.ID, in.Name, in.Format)
 		}
 		if in.Default != nil {
 			if _, err := coerce(in, in.Default); err != nil {
@@ -208,6 +220,9 @@ func coerce(in Input, v any) (any, error) {
 			return nil, fmt.Errorf("expected a string, got %T", v)
 		}
 		s = strings.TrimSpace(s)
+		if in.Format == FormatIndicator {
+			s = normalizeIndicator(s)
+		}
 		if len(in.Enum) > 0 && !containsFold(in.Enum, s) {
 			return nil, fmt.Errorf("%q: expected one of %s", s, strings.Join(in.Enum, ", "))
 		}
@@ -276,6 +291,9 @@ func coerce(in Input, v any) (any, error) {
 		clean := make([]string, 0, len(list))
 		for _, s := range list {
 			if s = strings.TrimSpace(s); s != "" {
+				if in.Format == FormatIndicator {
+					s = normalizeIndicator(s)
+				}
 				clean = append(clean, s)
 			}
 		}
@@ -311,6 +329,16 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// normalizeIndicator refangs s and returns the normalised form of the
+// indicator it holds, or the refanged text when it is none.
+func normalizeIndicator(s string) string {
+	s = strings.TrimSpace(ioc.Refang(s))
+	if _, n, ok := ioc.Classify(s); ok {
+		return n
+	}
+	return s
 }
 
 // Int is a helper for declaring Min and Max.

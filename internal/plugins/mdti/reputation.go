@@ -28,7 +28,7 @@ var reputationSpec = skill.Spec{
 		"Check the host reputation of contoso.com",
 	},
 	Inputs: []skill.Input{
-		{Name: "host", Type: skill.TypeString, Required: true, Placeholder: "contoso.com",
+		{Name: "host", Type: skill.TypeString, Required: true, Format: skill.FormatIndicator, Placeholder: "contoso.com",
 			Description: "Domain name or IP address (IPv4 or IPv6)"},
 	},
 	Enriches:       []string{"ip", "domain"},

@@ -33,7 +33,7 @@ var spec = skill.Spec{
 	},
 	Aliases: []string{"GetReputationsForIndicators"},
 	Inputs: []skill.Input{{
-		Name: "indicators", Type: skill.TypeStringList, Required: true, Min: skill.Int(1), Max: skill.Int(BatchSize),
+		Name: "indicators", Type: skill.TypeStringList, Required: true, Format: skill.FormatIndicator, Min: skill.Int(1), Max: skill.Int(BatchSize),
 		Description: "indicators to look up: IP addresses, domains, URLs or file hashes (defanged forms are accepted)",
 		Placeholder: "185.220.101.47, evil-cdn[.]com",
 	}},

@@ -1,0 +1,224 @@
+package abusech
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spotter-soc/spotter/internal/skill"
+)
+
+// maxBody bounds how much of a response is read.
+const maxBody = 8 << 20
+
+// The three platforms, as named in messages.
+const (
+	svcURLhaus   = "URLhaus"
+	svcThreatFox = "ThreatFox"
+	svcBazaar    = "MalwareBazaar"
+)
+
+// The three platforms, as named in findings' Source.
+const (
+	srcURLhaus   = "abuse.ch URLhaus"
+	srcThreatFox = "abuse.ch ThreatFox"
+	srcBazaar    = "abuse.ch MalwareBazaar"
+)
+
+// client speaks the abuse.ch wire formats through the gateway's HTTP client.
+type client struct {
+	http                       *http.Client
+	key                        string
+	log                        *slog.Logger
+	urlhaus, threatfox, bazaar string // API roots without a trailing slash
+}
+
+// response is a complete HTTP answer, read before it is interpreted.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func newClient(env skill.Env) (*client, error) {
+	key := strings.TrimSpace(env.Settings["api_key"])
+	if key == "" {
+		return nil, errors.New("abusech: api_key is empty")
+	}
+	c := &client{http: env.HTTP, key: key, log: env.Log}
+	for _, s := range []struct {
+		name, def string
+		dst       *string
+	}{
+		{"urlhaus_url", DefaultURLhausURL, &c.urlhaus},
+		{"threatfox_url", DefaultThreatFoxURL, &c.threatfox},
+		{"malwarebazaar_url", DefaultMalwareBazaarURL, &c.bazaar},
+	} {
+		v := strings.TrimRight(strings.TrimSpace(env.Settings[s.name]), "/")
+		if v == "" {
+			v = s.def
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("abusech: %s %q: expected an http or https URL such as %s", s.name, v, s.def)
+		}
+		*s.dst = v
+	}
+	if c.http == nil {
+		c.http = http.DefaultClient
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// postForm sends a form-encoded POST, the way URLhaus and MalwareBazaar take queries.
+func (c *client) postForm(ctx context.Context, svc, endpoint string, form url.Values) (*response, error) {
+	return c.post(ctx, svc, endpoint, "application/x-www-form-urlencoded", []byte(form.Encode()))
+}
+
+// postJSON sends a JSON POST, the way ThreatFox takes queries.
+func (c *client) postJSON(ctx context.Context, svc, endpoint string, body any) (*response, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("abusech: encoding the %s query: %w", svc, err)
+	}
+	return c.post(ctx, svc, endpoint, "application/json", b)
+}
+
+// post sends the query with the key in the Auth-Key header. Transport
+// failures are returned as they are (the gateway has already retried them);
+// any HTTP answer is returned as a response.
+func (c *client) post(ctx context.Context, svc, endpoint, contentType string, body []byte) (*response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("abusech: building the %s request: %w", svc, err)
+	}
+	req.Header.Set("Auth-Key", c.key)
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Accept", "application/json")
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("abusech: %s: %w", svc, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	c.log.LogAttrs(ctx, slog.LevelDebug, "abusech call", slog.String("service", svc),
+		slog.Int("status", resp.StatusCode), slog.Int("bytes", len(b)), slog.Duration("took", time.Since(start)))
+	if err != nil {
+		return nil, &skill.ProviderError{Provider: Name, Status: resp.StatusCode, Msg: svc + ": reading the response failed: " + redact(err.Error(), c.key)}
+	}
+	if len(b) > maxBody {
+		return nil, &skill.ProviderError{Provider: Name, Status: resp.StatusCode, Msg: svc + ": the response is larger than 8 MiB"}
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// queryStatus reads an answer's HTTP status and query_status. abuse.ch
+// reports results in query_status even on HTTP 200, and has been seen
+// rejecting a key both with 403 and with 200, so both are checked. Only a
+// 200 with a readable query_status comes back without an error.
+func queryStatus(svc string, r *response, key string) (string, error) {
+	var head struct {
+		QueryStatus string `json:"query_status"`
+	}
+	jsonErr := json.Unmarshal(bytes.TrimSpace(r.body), &head)
+	qs := clip(head.QueryStatus, 60)
+	switch {
+	case qs == "unknown_auth_key" || r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
+		e := &skill.ProviderError{Provider: Name, Code: qs, Msg: svc + " rejected the API key"}
+		if r.status != http.StatusOK {
+			e.Status = r.status
+		}
+		if qs != "" {
+			e.Msg += " (" + qs + ")"
+		}
+		return "", e
+	case r.status == http.StatusTooManyRequests:
+		msg := svc + ": rate limit exceeded"
+		if s, err := strconv.Atoi(r.header.Get("Retry-After")); err == nil && s >= 0 {
+			msg += fmt.Sprintf(" (retry after %ds)", s)
+		}
+		return "", &skill.ProviderError{Provider: Name, Status: r.status, Msg: msg}
+	case r.status >= 500:
+		return "", &skill.ProviderError{Provider: Name, Status: r.status, Msg: svc + ": the service is unavailable"}
+	case r.status != http.StatusOK:
+		return "", &skill.ProviderError{Provider: Name, Status: r.status, Code: qs, Msg: svc + ": unexpected HTTP status"}
+	case jsonErr != nil:
+		return "", unexpected(svc, jsonErr, key)
+	case qs == "":
+		return "", unexpected(svc, errors.New("no query_status"), key)
+	}
+	return qs, nil
+}
+
+// rejected reports a query_status that says the query itself was refused.
+func rejected(svc, qs, what string) *skill.ProviderError {
+	return &skill.ProviderError{Provider: Name, Code: qs, Msg: fmt.Sprintf("%s rejected the %s (%s)", svc, what, qs)}
+}
+
+// unexpected reports a 200 answer that is not the documented document.
+func unexpected(svc string, err error, key string) *skill.ProviderError {
+	return &skill.ProviderError{Provider: Name, Msg: svc + ": unexpected response: " + clip(redact(err.Error(), key), 200)}
+}
+
+// flexString accepts a JSON string, number, boolean or null as text:
+// abuse.ch writes many numbers as strings, and not always the same way.
+type flexString string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
+		*f = ""
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+	case string(b) == "true" || string(b) == "false":
+		*f = flexString(b)
+	default:
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return errors.New("expected a string or a number")
+		}
+		*f = flexString(n.String())
+	}
+	return nil
+}
+
+// int reads the text as a non-negative integer; ok is false when it is
+// empty or not a number.
+func (f flexString) int() (int, bool) {
+	n, err := strconv.ParseFloat(strings.TrimSpace(string(f)), 64)
+	if err != nil || n < 0 || n > 1e15 {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// parseTime reads abuse.ch timestamps: "2019-01-19 01:33:26 UTC", the same
+// without " UTC", or a bare date. nil when absent or unreadable.
+func parseTime(s string) *time.Time {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02 15:04:05 MST", "2006-01-02 15:04:05", "2006-01-02", time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			t = t.UTC()
+			return &t
+		}
+	}
+	return nil
+}

@@ -1,0 +1,27 @@
+// Package plugins assembles the registry of every built-in plugin.
+package plugins
+
+import (
+	"github.com/spotter-soc/spotter/internal/plugins/abusech"
+	"github.com/spotter-soc/spotter/internal/plugins/abuseipdb"
+	"github.com/spotter-soc/spotter/internal/plugins/entra"
+	"github.com/spotter-soc/spotter/internal/plugins/intune"
+	"github.com/spotter-soc/spotter/internal/plugins/mdti"
+	"github.com/spotter-soc/spotter/internal/plugins/otx"
+	"github.com/spotter-soc/spotter/internal/plugins/reputation"
+	"github.com/spotter-soc/spotter/internal/plugins/virustotal"
+	"github.com/spotter-soc/spotter/internal/skill"
+)
+
+// Registry returns a new registry holding every built-in plugin.
+func Registry() *skill.Registry {
+	r := skill.NewRegistry()
+	for _, p := range []skill.Plugin{
+		abuseipdb.New(), virustotal.New(), abusech.New(), otx.New(),
+		entra.New(), intune.New(), mdti.New(),
+		reputation.New(),
+	} {
+		r.MustRegister(p)
+	}
+	return r
+}
