@@ -47,6 +47,11 @@ shown as <secret> when set.`,
 				fmt.Fprintf(e.stdout, "%-40s %s%s\n", k, config.EnvPrefix, strings.ToUpper(strings.ReplaceAll(k, ".", "_")))
 			}
 			fmt.Fprintf(e.stdout, "%-40s %s\n", "plugins.<plugin>.<setting>", config.EnvPrefix+"<PLUGIN>_<SETTING>")
+			for _, k := range config.MapKeys() {
+				if k != "plugins" {
+					fmt.Fprintf(e.stdout, "%-40s %s\n", k+".<name>", "(configuration file only)")
+				}
+			}
 			return nil
 		},
 	})

@@ -90,6 +90,15 @@ what was expected), 1 other failures.`,
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			r := iv.Run(ctx, inc)
+			for _, m := range rt.gw.Metrics() {
+				if m.Calls+m.CacheHits+m.Deduplicated == 0 {
+					continue
+				}
+				r.Stats.Providers = append(r.Stats.Providers, report.ProviderStats{
+					Provider: m.Provider, Calls: m.Calls, CacheHits: m.CacheHits, Deduplicated: m.Deduplicated,
+					Retries: m.Retries, ThrottledWaits: m.ThrottledWaits, Errors: m.Errors,
+				})
+			}
 			return e.writeOutput(out, func(w io.Writer) error {
 				return report.Render(w, r, f, report.Options{MaxChars: maxChars})
 			})

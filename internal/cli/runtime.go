@@ -44,6 +44,9 @@ func (e *env) openRuntime(ctx context.Context, persistent bool) (*runtime, error
 		cache = lc
 	}
 	gw := gateway.New(plugins.Registry(), cfg.Plugins, cfg.Gateway, cache, e.logger())
+	if err := gw.ConfigErr(); err != nil {
+		return nil, &config.Error{Source: "plugins", Msg: err.Error()}
+	}
 	return &runtime{cfg: cfg, gw: gw, close: lc.close}, nil
 }
 

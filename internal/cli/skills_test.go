@@ -172,6 +172,10 @@ func TestInvestigateWithProviders(t *testing.T) {
 		Stats    struct {
 			SkillCalls int `json:"skill_calls"`
 			CacheHits  int `json:"cache_hits"`
+			Providers  []struct {
+				Provider string `json:"provider"`
+				Calls    int    `json:"calls"`
+			} `json:"providers"`
 		} `json:"stats"`
 	}
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
@@ -192,6 +196,13 @@ func TestInvestigateWithProviders(t *testing.T) {
 	if len(abuse.Requests()) != 2 {
 		t.Errorf("abuseipdb requests: %d", len(abuse.Requests()))
 	}
+	calls := map[string]int{}
+	for _, p := range r.Stats.Providers {
+		calls[p.Provider] = p.Calls
+	}
+	if calls["abuseipdb"] != 2 || calls["virustotal"] == 0 {
+		t.Errorf("provider stats: %+v", r.Stats.Providers)
+	}
 	// Run again: every lookup comes from the cache.
 	code, out, errs = run(t, "", environ, "investigate", "--format", "json", filepath.Join("..", "..", "examples", "phishing-credential-theft.json"))
 	if code != ExitOK || len(abuse.Requests()) != 2 {
@@ -201,4 +212,14 @@ func TestInvestigateWithProviders(t *testing.T) {
 		t.Errorf("cache hits not reported: %+v %v", r.Stats, err)
 	}
 	skilltest.NoLeak(t, []string{abuseKey, vtKey}, out, errs)
+}
+
+// A misspelt plugin setting is an error, not a silently unconfigured plugin.
+func TestPluginSettingTypo(t *testing.T) {
+	environ, _, _ := providers(t)
+	environ = append(environ, "SPOTTER_ABUSEIPDB_APIKEY=x-test-value-123")
+	code, _, errs := run(t, "", environ, "plugins")
+	if code != ExitBadInput || !strings.Contains(errs, "apikey") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
 }

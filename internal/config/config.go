@@ -255,11 +255,18 @@ func keyKinds(t reflect.Type, prefix string) map[string]reflect.Kind {
 	return out
 }
 
-// Keys lists the configuration keys, sorted, for documentation.
-func Keys() []string {
+// Keys lists the configuration keys that take a value, sorted, for
+// documentation. Keys holding maps (plugins, gateway.limits, gateway.ttl)
+// are set in the file only; MapKeys lists them.
+func Keys() []string { return keysOfKind(func(k reflect.Kind) bool { return k != reflect.Struct && k != reflect.Map }) }
+
+// MapKeys lists the keys whose values are maps keyed by name.
+func MapKeys() []string { return keysOfKind(func(k reflect.Kind) bool { return k == reflect.Map }) }
+
+func keysOfKind(keep func(reflect.Kind) bool) []string {
 	var keys []string
 	for k, kind := range keyKinds(reflect.TypeOf(Config{}), "") {
-		if kind != reflect.Struct {
+		if keep(kind) {
 			keys = append(keys, k)
 		}
 	}

@@ -58,6 +58,20 @@ type Stats struct {
 	CacheHits         int            `json:"cache_hits"`
 	Errors            int            `json:"errors"`
 	Findings          int            `json:"findings"`
+	// Providers are the gateway's figures per provider for the process
+	// that ran the investigation: HTTP attempts, cache hits, retries, waits.
+	Providers []ProviderStats `json:"providers"`
+}
+
+// ProviderStats summarises one provider's traffic.
+type ProviderStats struct {
+	Provider       string           `json:"provider"`
+	Calls          int64            `json:"calls"`
+	CacheHits      int64            `json:"cache_hits"`
+	Deduplicated   int64            `json:"deduplicated"`
+	Retries        int64            `json:"retries"`
+	ThrottledWaits int64            `json:"throttled_waits"`
+	Errors         map[string]int64 `json:"errors"`
 }
 
 // Coverage states whether a skill ran for a section.
