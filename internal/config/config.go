@@ -258,7 +258,9 @@ func keyKinds(t reflect.Type, prefix string) map[string]reflect.Kind {
 // Keys lists the configuration keys that take a value, sorted, for
 // documentation. Keys holding maps (plugins, gateway.limits, gateway.ttl)
 // are set in the file only; MapKeys lists them.
-func Keys() []string { return keysOfKind(func(k reflect.Kind) bool { return k != reflect.Struct && k != reflect.Map }) }
+func Keys() []string {
+	return keysOfKind(func(k reflect.Kind) bool { return k != reflect.Struct && k != reflect.Map })
+}
 
 // MapKeys lists the keys whose values are maps keyed by name.
 func MapKeys() []string { return keysOfKind(func(k reflect.Kind) bool { return k == reflect.Map }) }
