@@ -87,7 +87,7 @@ SPOTTER_<SECTION>_<KEY> environment variables; state lives in the data directory
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
-	root.AddCommand(e.investigateCmd(), e.extractCmd(), e.configCmd(), e.skillsCmd(), e.skillCmd(), e.pluginsCmd())
+	root.AddCommand(e.investigateCmd(), e.extractCmd(), e.configCmd(), e.skillsCmd(), e.skillCmd(), e.pluginsCmd(), e.analyzeCmd())
 	return root
 }
 

@@ -241,7 +241,7 @@ func keyKinds(t reflect.Type, prefix string) map[string]reflect.Kind {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("koanf")
-		if tag == "" || tag == "-" {
+		if tag == "" || tag == "-" || f.Type.Kind() == reflect.Func {
 			continue
 		}
 		key := prefix + tag
@@ -371,7 +371,7 @@ func toMap(v reflect.Value) any {
 		m := map[string]any{}
 		for i := 0; i < v.NumField(); i++ {
 			tag := v.Type().Field(i).Tag.Get("koanf")
-			if tag == "" || tag == "-" {
+			if tag == "" || tag == "-" || v.Field(i).Kind() == reflect.Func {
 				continue
 			}
 			m[tag] = toMap(v.Field(i))

@@ -26,6 +26,11 @@ func Categorize(inc *Incident, opts Options) *Entities {
 		}
 		for _, p := range c.out.CmdlinesAnalyzed {
 			c.text("command line", p.Value)
+			if opts.DecodeCommandLine != nil {
+				for _, d := range opts.DecodeCommandLine(p.Value) {
+					c.text("decoded command line", d)
+				}
+			}
 		}
 		for _, m := range c.out.MailMessages {
 			c.text("mail subject", m.Subject)

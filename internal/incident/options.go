@@ -21,6 +21,11 @@ type Options struct {
 	// SkipOwnDomains keeps the organisation's own domains (account UPN
 	// suffixes and host DNS domains seen in the incident) out of enrichment.
 	SkipOwnDomains bool `koanf:"skip_own_domains"`
+	// DecodeCommandLine, when set, returns the decoded forms of an obfuscated
+	// command line (base64 payloads, escapes removed, ...); the indicators in
+	// them are extracted too, so a C2 address hidden in -EncodedCommand is
+	// enriched like any other.
+	DecodeCommandLine func(cmdline string) []string `koanf:"-" json:"-" yaml:"-"`
 }
 
 // DefaultOptions returns the rules used when nothing is configured.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spotter-soc/spotter/internal/cmdline"
 	"github.com/spotter-soc/spotter/internal/incident"
 	"github.com/spotter-soc/spotter/internal/report"
 	"github.com/spotter-soc/spotter/internal/skill"
@@ -78,6 +79,9 @@ func New(opts incident.Options, enabled map[string]bool, sources ...Source) *Inv
 		if !served[m.Section] {
 			missing = append(missing, m)
 		}
+	}
+	if opts.DecodeCommandLine == nil {
+		opts.DecodeCommandLine = DecodedLayers
 	}
 	return &Investigator{
 		Options: opts,
@@ -157,6 +161,19 @@ func (iv *Investigator) Run(ctx context.Context, inc *incident.Incident) *report
 	r.Stats.GeneratedAt = start.UTC().Format(time.RFC3339)
 	r.Stats.DurationMS = now().Sub(start).Milliseconds()
 	return r
+}
+
+// DecodedLayers returns the decoded forms of a command line (without the
+// original), for indicator extraction.
+func DecodedLayers(cmd string) []string {
+	layers := cmdline.Deobfuscate(cmd, cmdline.DeobfuscateOptions{})
+	out := make([]string, 0, len(layers))
+	for _, l := range layers {
+		if l.Depth > 0 {
+			out = append(out, l.Text)
+		}
+	}
+	return out
 }
 
 func sortFindings(f []skill.Finding) {

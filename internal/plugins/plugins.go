@@ -9,6 +9,7 @@ import (
 	"github.com/spotter-soc/spotter/internal/plugins/mdti"
 	"github.com/spotter-soc/spotter/internal/plugins/otx"
 	"github.com/spotter-soc/spotter/internal/plugins/reputation"
+	"github.com/spotter-soc/spotter/internal/plugins/scriptanalyzer"
 	"github.com/spotter-soc/spotter/internal/plugins/virustotal"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
@@ -19,7 +20,7 @@ func Registry() *skill.Registry {
 	for _, p := range []skill.Plugin{
 		abuseipdb.New(), virustotal.New(), abusech.New(), otx.New(),
 		entra.New(), intune.New(), mdti.New(),
-		reputation.New(),
+		reputation.New(), scriptanalyzer.New(),
 	} {
 		r.MustRegister(p)
 	}
