@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -36,9 +36,7 @@ const (
 
 // client speaks the abuse.ch wire formats through the gateway's HTTP client.
 type client struct {
-	http                       *http.Client
-	key                        string
-	log                        *slog.Logger
+	*provider.Client
 	urlhaus, threatfox, bazaar string // API roots without a trailing slash
 }
 
@@ -50,11 +48,11 @@ type response struct {
 }
 
 func newClient(env skill.Env) (*client, error) {
-	key := strings.TrimSpace(env.Settings["api_key"])
-	if key == "" {
-		return nil, errors.New("abusech: api_key is empty")
+	pc, err := provider.NewClient(env, provider.Config{Name: Name, KeyHeader: "Auth-Key", MaxBody: maxBody})
+	if err != nil {
+		return nil, err
 	}
-	c := &client{http: env.HTTP, key: key, log: env.Log}
+	c := &client{Client: pc}
 	for _, s := range []struct {
 		name, def string
 		dst       *string
@@ -63,20 +61,9 @@ func newClient(env skill.Env) (*client, error) {
 		{"threatfox_url", DefaultThreatFoxURL, &c.threatfox},
 		{"malwarebazaar_url", DefaultMalwareBazaarURL, &c.bazaar},
 	} {
-		v := strings.TrimRight(strings.TrimSpace(env.Settings[s.name]), "/")
-		if v == "" {
-			v = s.def
+		if *s.dst, err = provider.URLSetting(Name, env.Settings, s.name, s.def); err != nil {
+			return nil, err
 		}
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("abusech: %s %q: expected an http or https URL such as %s", s.name, v, s.def)
-		}
-		*s.dst = v
-	}
-	if c.http == nil {
-		c.http = http.DefaultClient
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
 	}
 	return c, nil
 }
@@ -99,29 +86,14 @@ func (c *client) postJSON(ctx context.Context, svc, endpoint string, body any) (
 // failures are returned as they are (the gateway has already retried them);
 // any HTTP answer is returned as a response.
 func (c *client) post(ctx context.Context, svc, endpoint, contentType string, body []byte) (*response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	r, err := c.Do(ctx, provider.Request{
+		Method: http.MethodPost, URL: endpoint, Body: body, ContentType: contentType,
+		Label: svc, Log: slog.String("service", svc), Service: svc,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("abusech: building the %s request: %w", svc, err)
+		return nil, err
 	}
-	req.Header.Set("Auth-Key", c.key)
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Accept", "application/json")
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("abusech: %s: %w", svc, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	c.log.LogAttrs(ctx, slog.LevelDebug, "abusech call", slog.String("service", svc),
-		slog.Int("status", resp.StatusCode), slog.Int("bytes", len(b)), slog.Duration("took", time.Since(start)))
-	if err != nil {
-		return nil, &skill.ProviderError{Provider: Name, Status: resp.StatusCode, Msg: svc + ": reading the response failed: " + redact(err.Error(), c.key)}
-	}
-	if len(b) > maxBody {
-		return nil, &skill.ProviderError{Provider: Name, Status: resp.StatusCode, Msg: svc + ": the response is larger than 8 MiB"}
-	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+	return &response{status: r.Status, header: r.Header, body: r.Body}, nil
 }
 
 // queryStatus reads an answer's HTTP status and query_status. abuse.ch
@@ -133,7 +105,7 @@ func queryStatus(svc string, r *response, key string) (string, error) {
 		QueryStatus string `json:"query_status"`
 	}
 	jsonErr := json.Unmarshal(bytes.TrimSpace(r.body), &head)
-	qs := clip(head.QueryStatus, 60)
+	qs := provider.Clip(head.QueryStatus, 60)
 	switch {
 	case qs == "unknown_auth_key" || r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
 		e := &skill.ProviderError{Provider: Name, Code: qs, Msg: svc + " rejected the API key"}
@@ -146,7 +118,7 @@ func queryStatus(svc string, r *response, key string) (string, error) {
 		return "", e
 	case r.status == http.StatusTooManyRequests:
 		msg := svc + ": rate limit exceeded"
-		if s, err := strconv.Atoi(r.header.Get("Retry-After")); err == nil && s >= 0 {
+		if s, ok := provider.RetryAfter(r.header); ok {
 			msg += fmt.Sprintf(" (retry after %ds)", s)
 		}
 		return "", &skill.ProviderError{Provider: Name, Status: r.status, Msg: msg}
@@ -169,7 +141,9 @@ func rejected(svc, qs, what string) *skill.ProviderError {
 
 // unexpected reports a 200 answer that is not the documented document.
 func unexpected(svc string, err error, key string) *skill.ProviderError {
-	return &skill.ProviderError{Provider: Name, Msg: svc + ": unexpected response: " + clip(redact(err.Error(), key), 200)}
+	e := provider.Unexpected(Name, err, key)
+	e.Msg = svc + ": " + e.Msg
+	return e
 }
 
 // flexString accepts a JSON string, number, boolean or null as text:

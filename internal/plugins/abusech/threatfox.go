@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/ioc"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -82,7 +83,7 @@ func (c *client) threatfoxIOC(ctx context.Context, in skill.Inputs) (*skill.Resu
 	if err != nil {
 		return nil, err
 	}
-	return threatfoxResult(term, indicator, typ, r, c.key)
+	return threatfoxResult(term, indicator, typ, r, c.Key())
 }
 
 // threatfoxInput reads the ioc input: an IP address, domain, URL or hash,
@@ -128,7 +129,7 @@ func threatfoxInput(raw string) (term, indicator, typ string, err error) {
 			return d + ":" + p, d, "domain", nil
 		}
 	}
-	return refuse(fmt.Sprintf("%q: expected an IP address (optionally with :port), a domain, a URL or an MD5, SHA-1 or SHA-256 hash", clip(raw, 80)))
+	return refuse(fmt.Sprintf("%q: expected an IP address (optionally with :port), a domain, a URL or an MD5, SHA-1 or SHA-256 hash", provider.Clip(raw, 80)))
 }
 
 func threatfoxResult(term, indicator, typ string, r *response, key string) (*skill.Result, error) {
@@ -143,7 +144,7 @@ func threatfoxResult(term, indicator, typ string, r *response, key string) (*ski
 		// data is a sentence here, not a list
 		f := skill.Finding{Indicator: indicator, Type: typ, Skill: ThreatFoxIOCID, Level: skill.Unknown, Source: srcThreatFox, Link: rep.Link,
 			Summary: "ThreatFox: no IOC matches"}
-		return &skill.Result{Data: rep, Summary: fmt.Sprintf("**ThreatFox** — `%s`: no matching IOC.\n", tick(term)),
+		return &skill.Result{Data: rep, Summary: fmt.Sprintf("**ThreatFox** — `%s`: no matching IOC.\n", provider.Tick(term)),
 			Findings: []skill.Finding{f}, Links: []string{rep.Link}}, nil
 	case "illegal_search_term":
 		return nil, rejected(svcThreatFox, qs, "search term")
@@ -167,15 +168,15 @@ func threatfoxResult(term, indicator, typ string, r *response, key string) (*ski
 		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
 			id = ""
 		}
-		x := ThreatFoxIOC{ID: id, IOC: clip(e.IOC, 500), IOCType: clip(e.IOCType, 30), ThreatType: clip(e.ThreatType, 40),
-			ThreatTypeDesc: clip(e.ThreatTypeDesc, 200), Malware: clip(e.Malware, 60), MalwareName: clip(e.MalwarePrintable, 60),
-			Confidence: min(100, conf), FirstSeen: parseTime(e.FirstSeen), LastSeen: parseTime(e.LastSeen), Reporter: clip(e.Reporter, 60),
-			Reference: clip(e.Reference, 300), Tags: clipAll(e.Tags, 10), Link: rep.Link}
+		x := ThreatFoxIOC{ID: id, IOC: provider.Clip(e.IOC, 500), IOCType: provider.Clip(e.IOCType, 30), ThreatType: provider.Clip(e.ThreatType, 40),
+			ThreatTypeDesc: provider.Clip(e.ThreatTypeDesc, 200), Malware: provider.Clip(e.Malware, 60), MalwareName: provider.Clip(e.MalwarePrintable, 60),
+			Confidence: min(100, conf), FirstSeen: parseTime(e.FirstSeen), LastSeen: parseTime(e.LastSeen), Reporter: provider.Clip(e.Reporter, 60),
+			Reference: provider.Clip(e.Reference, 300), Tags: provider.ClipAll(e.Tags, 10), Link: rep.Link}
 		if id != "" {
 			x.Link = "https://threatfox.abuse.ch/ioc/" + id + "/"
 		}
 		if e.MalwareAlias != "" {
-			x.Aliases = clipAll(strings.Split(e.MalwareAlias, ","), 10)
+			x.Aliases = provider.ClipAll(strings.Split(e.MalwareAlias, ","), 10)
 		}
 		rep.IOCs = append(rep.IOCs, x)
 	}
@@ -183,7 +184,7 @@ func threatfoxResult(term, indicator, typ string, r *response, key string) (*ski
 	rep.Total, rep.Found = len(rep.IOCs), len(rep.IOCs) > 0
 	rep.IOCs = rep.IOCs[:min(20, len(rep.IOCs))]
 	for _, x := range rep.IOCs {
-		name := orDefault(x.MalwareName, x.Malware)
+		name := provider.OrDefault(x.MalwareName, x.Malware)
 		if name != "" && !containsString(rep.Malware, name) {
 			rep.Malware = append(rep.Malware, name)
 		}
@@ -211,9 +212,9 @@ func judgeThreatFox(r ThreatFoxReport, typ string) skill.Finding {
 	} else {
 		f.Level, f.Score = skill.Suspicious, max(25, top.Confidence)
 	}
-	what := orDefault(top.MalwareName, orDefault(top.Malware, "unknown malware"))
-	f.Summary = fmt.Sprintf("ThreatFox: %s IOC for %s (confidence %d%%)", orDefault(top.ThreatType, "malware"), what, top.Confidence)
-	f.Reasons = append(f.Reasons, fmt.Sprintf("ThreatFox %s: %s", orDefault(top.ThreatType, "IOC"), what), fmt.Sprintf("confidence %d%%", top.Confidence))
+	what := provider.OrDefault(top.MalwareName, provider.OrDefault(top.Malware, "unknown malware"))
+	f.Summary = fmt.Sprintf("ThreatFox: %s IOC for %s (confidence %d%%)", provider.OrDefault(top.ThreatType, "malware"), what, top.Confidence)
+	f.Reasons = append(f.Reasons, fmt.Sprintf("ThreatFox %s: %s", provider.OrDefault(top.ThreatType, "IOC"), what), fmt.Sprintf("confidence %d%%", top.Confidence))
 	for i, m := range r.Malware {
 		if i > 0 && i < 4 {
 			f.Reasons = append(f.Reasons, "also linked to "+m)
@@ -224,13 +225,13 @@ func judgeThreatFox(r ThreatFoxReport, typ string) skill.Finding {
 
 func threatfoxSummary(r ThreatFoxReport, f skill.Finding) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**ThreatFox** — `%s`: **%s** (%s)\n\n", tick(r.SearchTerm), f.Level, count(r.Total, "IOC"))
+	fmt.Fprintf(&b, "**ThreatFox** — `%s`: **%s** (%s)\n\n", provider.Tick(r.SearchTerm), f.Level, provider.Count(r.Total, "IOC"))
 	for i, x := range r.IOCs {
 		if i == 5 {
 			fmt.Fprintf(&b, "- … %d more\n", r.Total-5)
 			break
 		}
-		fmt.Fprintf(&b, "- `%s` (%s): %s, %s, confidence %d%%", tick(x.IOC), md(x.IOCType), md(orDefault(x.MalwareName, x.Malware)), md(x.ThreatType), x.Confidence)
+		fmt.Fprintf(&b, "- `%s` (%s): %s, %s, confidence %d%%", provider.Tick(x.IOC), provider.MD(x.IOCType), provider.MD(provider.OrDefault(x.MalwareName, x.Malware)), provider.MD(x.ThreatType), x.Confidence)
 		if x.FirstSeen != nil {
 			fmt.Fprintf(&b, ", first seen %s", x.FirstSeen.Format("2006-01-02"))
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/ioc"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -116,13 +117,13 @@ func (c *client) urlhausURL(ctx context.Context, in skill.Inputs) (*skill.Result
 	raw := in.String("url")
 	t, u, ok := ioc.Classify(raw)
 	if !ok || t != ioc.TypeURL {
-		return nil, &skill.InputError{Skill: URLhausURLID, Input: "url", Msg: fmt.Sprintf("%q: expected an absolute URL such as http://example.com/path", clip(raw, 80))}
+		return nil, &skill.InputError{Skill: URLhausURLID, Input: "url", Msg: fmt.Sprintf("%q: expected an absolute URL such as http://example.com/path", provider.Clip(raw, 80))}
 	}
 	r, err := c.postForm(ctx, svcURLhaus, c.urlhaus+"/url/", url.Values{"url": {u}})
 	if err != nil {
 		return nil, err
 	}
-	return urlhausURLResult(u, r, c.key)
+	return urlhausURLResult(u, r, c.Key())
 }
 
 func urlhausURLResult(u string, r *response, key string) (*skill.Result, error) {
@@ -136,7 +137,7 @@ func urlhausURLResult(u string, r *response, key string) (*skill.Result, error) 
 	case "no_results":
 		f := skill.Finding{Indicator: u, Type: "url", Skill: URLhausURLID, Level: skill.Unknown, Source: srcURLhaus, Link: rep.Link,
 			Summary: "URLhaus: not listed"}
-		return &skill.Result{Data: rep, Summary: fmt.Sprintf("**URLhaus** — `%s`: not listed as a malware distribution URL.\n", tick(u)),
+		return &skill.Result{Data: rep, Summary: fmt.Sprintf("**URLhaus** — `%s`: not listed as a malware distribution URL.\n", provider.Tick(u)),
 			Findings: []skill.Finding{f}, Links: []string{rep.Link}}, nil
 	case "invalid_url":
 		return nil, rejected(svcURLhaus, qs, "URL as invalid")
@@ -147,26 +148,26 @@ func urlhausURLResult(u string, r *response, key string) (*skill.Result, error) 
 	if err := json.Unmarshal(bytes.TrimSpace(r.body), &d); err != nil {
 		return nil, unexpected(svcURLhaus, err, key)
 	}
-	rep.Listed, rep.ID, rep.Status, rep.Host = true, clip(string(d.ID), 20), clip(d.URLStatus, 20), clip(d.Host, 255)
-	rep.Threat, rep.Reporter, rep.HostingNotified = clip(d.Threat, 60), clip(d.Reporter, 60), string(d.Larted) == "true"
+	rep.Listed, rep.ID, rep.Status, rep.Host = true, provider.Clip(string(d.ID), 20), provider.Clip(d.URLStatus, 20), provider.Clip(d.Host, 255)
+	rep.Threat, rep.Reporter, rep.HostingNotified = provider.Clip(d.Threat, 60), provider.Clip(d.Reporter, 60), string(d.Larted) == "true"
 	rep.DateAdded, rep.LastOnline = parseTime(d.DateAdded), parseTime(d.LastOnline)
 	if n, ok := d.TakedownTimeSeconds.int(); ok {
 		rep.TakedownSeconds = &n
 	}
-	rep.Tags = clipAll(d.Tags, 20)
+	rep.Tags = provider.ClipAll(d.Tags, 20)
 	rep.Blacklists = blacklists(d.Blacklists)
 	if ref := d.URLhausReference; strings.HasPrefix(ref, "https://urlhaus.abuse.ch/") {
-		rep.Link = clip(ref, 200)
+		rep.Link = provider.Clip(ref, 200)
 	}
 	for _, p := range d.Payloads {
 		if len(rep.Payloads) == 10 {
 			break
 		}
 		size, _ := p.ResponseSize.int()
-		pl := Payload{FirstSeen: parseTime(p.FirstSeen), FileName: clip(p.Filename, 200), FileType: clip(p.FileType, 40), Size: size,
-			MD5: hexOnly(p.ResponseMD5), SHA256: hexOnly(p.ResponseSHA256), Signature: clip(p.Signature, 60)}
+		pl := Payload{FirstSeen: parseTime(p.FirstSeen), FileName: provider.Clip(p.Filename, 200), FileType: provider.Clip(p.FileType, 40), Size: size,
+			MD5: provider.HexOnly(p.ResponseMD5), SHA256: provider.HexOnly(p.ResponseSHA256), Signature: provider.Clip(p.Signature, 60)}
 		if p.VirusTotal != nil {
-			pl.VirusTotal = clip(p.VirusTotal.Result, 20)
+			pl.VirusTotal = provider.Clip(p.VirusTotal.Result, 20)
 		}
 		rep.Payloads = append(rep.Payloads, pl)
 	}
@@ -187,8 +188,8 @@ func judgeURL(r URLhausURLReport) skill.Finding {
 	default:
 		f.Score = 85
 	}
-	f.Summary = fmt.Sprintf("URLhaus: listed as %s, %s", orDefault(r.Threat, "malware URL"), orDefault(r.Status, "status unknown"))
-	f.Reasons = append(f.Reasons, "listed on URLhaus ("+orDefault(r.Threat, "malware URL")+")", "status "+orDefault(r.Status, "unknown"))
+	f.Summary = fmt.Sprintf("URLhaus: listed as %s, %s", provider.OrDefault(r.Threat, "malware URL"), provider.OrDefault(r.Status, "status unknown"))
+	f.Reasons = append(f.Reasons, "listed on URLhaus ("+provider.OrDefault(r.Threat, "malware URL")+")", "status "+provider.OrDefault(r.Status, "unknown"))
 	if len(r.Tags) > 0 {
 		f.Reasons = append(f.Reasons, "tags: "+strings.Join(r.Tags[:min(5, len(r.Tags))], ", "))
 	}
@@ -204,17 +205,17 @@ func judgeURL(r URLhausURLReport) skill.Finding {
 
 func urlSummary(r URLhausURLReport, f skill.Finding) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**URLhaus** — `%s`: **%s** (%s)\n\n", tick(r.URL), f.Level, md(orDefault(r.Status, "status unknown")))
-	fmt.Fprintf(&b, "- Threat: %s", md(orDefault(r.Threat, "unknown")))
+	fmt.Fprintf(&b, "**URLhaus** — `%s`: **%s** (%s)\n\n", provider.Tick(r.URL), f.Level, provider.MD(provider.OrDefault(r.Status, "status unknown")))
+	fmt.Fprintf(&b, "- Threat: %s", provider.MD(provider.OrDefault(r.Threat, "unknown")))
 	if r.DateAdded != nil {
 		fmt.Fprintf(&b, ", added %s", r.DateAdded.Format("2006-01-02"))
 	}
 	if r.Reporter != "" {
-		fmt.Fprintf(&b, " by %s", md(r.Reporter))
+		fmt.Fprintf(&b, " by %s", provider.MD(r.Reporter))
 	}
 	b.WriteString("\n")
 	if len(r.Tags) > 0 {
-		fmt.Fprintf(&b, "- Tags: %s\n", mdJoin(r.Tags))
+		fmt.Fprintf(&b, "- Tags: %s\n", provider.MDJoin(r.Tags))
 	}
 	if bl := blacklistText(r.Blacklists); bl != "" {
 		fmt.Fprintf(&b, "- Blocklists: %s\n", bl)
@@ -224,9 +225,9 @@ func urlSummary(r URLhausURLReport, f skill.Finding) string {
 			fmt.Fprintf(&b, "- … %d more payloads\n", len(r.Payloads)-3)
 			break
 		}
-		fmt.Fprintf(&b, "- Payload: %s (%s) sha256 `%s`", md(orDefault(p.FileName, "unnamed")), md(orDefault(p.FileType, "?")), p.SHA256)
+		fmt.Fprintf(&b, "- Payload: %s (%s) sha256 `%s`", provider.MD(provider.OrDefault(p.FileName, "unnamed")), provider.MD(provider.OrDefault(p.FileType, "?")), p.SHA256)
 		if p.Signature != "" {
-			fmt.Fprintf(&b, ", %s", md(p.Signature))
+			fmt.Fprintf(&b, ", %s", provider.MD(p.Signature))
 		}
 		b.WriteString("\n")
 	}
@@ -244,7 +245,7 @@ func (c *client) urlhausHost(ctx context.Context, in skill.Inputs) (*skill.Resul
 	if err != nil {
 		return nil, err
 	}
-	return urlhausHostResult(host, typ, r, c.key)
+	return urlhausHostResult(host, typ, r, c.Key())
 }
 
 // hostInput accepts a domain or a public IP address; it returns the
@@ -262,7 +263,7 @@ func hostInput(id, input, raw string) (string, string, error) {
 		}
 		return h, "ip", nil
 	}
-	return "", "", &skill.InputError{Skill: id, Input: input, Msg: fmt.Sprintf("%q: expected a domain name or an IP address", clip(raw, 80))}
+	return "", "", &skill.InputError{Skill: id, Input: input, Msg: fmt.Sprintf("%q: expected a domain name or an IP address", provider.Clip(raw, 80))}
 }
 
 func urlhausHostResult(host, typ string, r *response, key string) (*skill.Result, error) {
@@ -294,7 +295,7 @@ func urlhausHostResult(host, typ string, r *response, key string) (*skill.Result
 		if u.URLStatus == "online" {
 			rep.OnlineURLs++
 		}
-		urls = append(urls, HostURL{URL: clip(u.URL, 500), Status: clip(u.URLStatus, 20), Threat: clip(u.Threat, 60), DateAdded: parseTime(u.DateAdded), Tags: clipAll(u.Tags, 10)})
+		urls = append(urls, HostURL{URL: provider.Clip(u.URL, 500), Status: provider.Clip(u.URLStatus, 20), Threat: provider.Clip(u.Threat, 60), DateAdded: parseTime(u.DateAdded), Tags: provider.ClipAll(u.Tags, 10)})
 	}
 	rep.URLCount = max(rep.URLCount, len(urls))
 	sort.SliceStable(urls, func(i, j int) bool { return urls[i].Status == "online" && urls[j].Status != "online" })
@@ -326,8 +327,8 @@ func judgeHost(r URLhausHostReport, typ string) skill.Finding {
 	default:
 		f.Level = skill.Unknown
 	}
-	f.Summary = fmt.Sprintf("URLhaus: %s hosted here, %d online", count(r.URLCount, "malware URL"), r.OnlineURLs)
-	f.Reasons = append(f.Reasons, fmt.Sprintf("%s on URLhaus, %d online", count(r.URLCount, "malware URL"), r.OnlineURLs))
+	f.Summary = fmt.Sprintf("URLhaus: %s hosted here, %d online", provider.Count(r.URLCount, "malware URL"), r.OnlineURLs)
+	f.Reasons = append(f.Reasons, fmt.Sprintf("%s on URLhaus, %d online", provider.Count(r.URLCount, "malware URL"), r.OnlineURLs))
 	for _, k := range []string{"spamhaus_dbl", "surbl"} {
 		if v := r.Blacklists[k]; v != "" && v != "not listed" {
 			f.Reasons = append(f.Reasons, k+": "+v)
@@ -339,7 +340,7 @@ func judgeHost(r URLhausHostReport, typ string) skill.Finding {
 func hostSummary(r URLhausHostReport, f skill.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**URLhaus** — host `%s`: **%s**\n\n", r.Host, f.Level)
-	fmt.Fprintf(&b, "- %s listed, %d online", count(r.URLCount, "malware URL"), r.OnlineURLs)
+	fmt.Fprintf(&b, "- %s listed, %d online", provider.Count(r.URLCount, "malware URL"), r.OnlineURLs)
 	if r.FirstSeen != nil {
 		fmt.Fprintf(&b, "; first seen %s", r.FirstSeen.Format("2006-01-02"))
 	}
@@ -351,7 +352,7 @@ func hostSummary(r URLhausHostReport, f skill.Finding) string {
 		if i == 5 {
 			break
 		}
-		fmt.Fprintf(&b, "- `%s` (%s)\n", tick(u.URL), md(u.Status))
+		fmt.Fprintf(&b, "- `%s` (%s)\n", provider.Tick(u.URL), provider.MD(u.Status))
 	}
 	fmt.Fprintf(&b, "- [URLhaus host page](%s)\n", r.Link)
 	return b.String()
@@ -365,7 +366,7 @@ func blacklists(in map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range in {
 		if len(out) < 10 {
-			out[clip(k, 40)] = clip(v, 60)
+			out[provider.Clip(k, 40)] = provider.Clip(v, 60)
 		}
 	}
 	return out
@@ -379,7 +380,7 @@ func blacklistText(m map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, md(k)+" "+md(m[k]))
+		parts = append(parts, provider.MD(k)+" "+provider.MD(m[k]))
 	}
 	return strings.Join(parts, ", ")
 }

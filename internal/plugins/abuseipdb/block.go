@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/ioc"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -88,9 +89,9 @@ func (s *checkBlock) Run(ctx context.Context, in skill.Inputs) (*skill.Result, e
 		return nil, err
 	}
 	if r.status != 200 {
-		return nil, apiError(r, s.c.key)
+		return nil, apiError(r, s.c.Key())
 	}
-	return blockResult(network, days, r.body, s.c.key)
+	return blockResult(network, days, r.body, s.c.Key())
 }
 
 // publicNetwork validates the network input and returns it masked
@@ -98,7 +99,7 @@ func (s *checkBlock) Run(ctx context.Context, in skill.Inputs) (*skill.Result, e
 func publicNetwork(raw string) (string, error) {
 	p, err := netip.ParsePrefix(strings.TrimSpace(ioc.Refang(strings.TrimSpace(raw))))
 	if err != nil {
-		return "", &skill.InputError{Skill: CheckBlockID, Input: "network", Msg: fmt.Sprintf("%q: expected a network in CIDR notation such as 185.220.101.0/24", clip(raw, 80))}
+		return "", &skill.InputError{Skill: CheckBlockID, Input: "network", Msg: fmt.Sprintf("%q: expected a network in CIDR notation such as 185.220.101.0/24", provider.Clip(raw, 80))}
 	}
 	p = p.Masked()
 	if c := ioc.ClassifyIP(p.Addr()); !c.Public && c.Prefix.Bits() <= p.Bits() {
@@ -112,25 +113,25 @@ func publicNetwork(raw string) (string, error) {
 func blockResult(network string, days int, body []byte, key string) (*skill.Result, error) {
 	var doc blockResponse
 	if err := json.Unmarshal(bytes.TrimSpace(body), &doc); err != nil {
-		return nil, unexpected(err, key)
+		return nil, provider.Unexpected(Name, err, key)
 	}
 	if doc.Data == nil {
-		return nil, unexpected(errors.New(`no "data" object`), key)
+		return nil, provider.Unexpected(Name, errors.New(`no "data" object`), key)
 	}
 	d := doc.Data
 	rep := BlockReport{
-		Network: network, NetworkAddress: clip(d.NetworkAddress, 64), Netmask: clip(string(d.Netmask), 64),
-		MinAddress: clip(d.MinAddress, 64), MaxAddress: clip(d.MaxAddress, 64), AddressSpace: clip(d.AddressSpaceDesc, 80),
-		PossibleHosts: clip(string(d.NumPossibleHosts), 64), MaxAgeDays: days, Reported: []ReportedAddress{},
+		Network: network, NetworkAddress: provider.Clip(d.NetworkAddress, 64), Netmask: provider.Clip(string(d.Netmask), 64),
+		MinAddress: provider.Clip(d.MinAddress, 64), MaxAddress: provider.Clip(d.MaxAddress, 64), AddressSpace: provider.Clip(d.AddressSpaceDesc, 80),
+		PossibleHosts: provider.Clip(string(d.NumPossibleHosts), 64), MaxAgeDays: days, Reported: []ReportedAddress{},
 		Link: "https://www.abuseipdb.com/check-block/" + network,
 	}
 	var all []ReportedAddress
 	for _, a := range d.ReportedAddress {
 		if a.AbuseConfidenceScore < 0 || a.AbuseConfidenceScore > 100 {
-			return nil, unexpected(fmt.Errorf("abuseConfidenceScore %d is outside 0-100", a.AbuseConfidenceScore), key)
+			return nil, provider.Unexpected(Name, fmt.Errorf("abuseConfidenceScore %d is outside 0-100", a.AbuseConfidenceScore), key)
 		}
-		all = append(all, ReportedAddress{IP: clip(a.IPAddress, 64), Reports: a.NumReports, MostRecentReport: parseTime(a.MostRecentReport),
-			AbuseConfidence: a.AbuseConfidenceScore, CountryCode: clip(a.CountryCode, 8)})
+		all = append(all, ReportedAddress{IP: provider.Clip(a.IPAddress, 64), Reports: a.NumReports, MostRecentReport: parseTime(a.MostRecentReport),
+			AbuseConfidence: a.AbuseConfidenceScore, CountryCode: provider.Clip(a.CountryCode, 8)})
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].AbuseConfidence > all[j].AbuseConfidence })
 	rep.ReportedCount = len(all)
@@ -169,8 +170,8 @@ func judgeBlockAddress(a ReportedAddress, days int) skill.Finding {
 	default:
 		f.Level = skill.Benign
 	}
-	f.Summary = fmt.Sprintf("AbuseIPDB: abuse confidence %d%%, %s in the last %d days", a.AbuseConfidence, count(a.Reports, "report"), days)
-	f.Reasons = []string{fmt.Sprintf("abuse confidence %d%%", a.AbuseConfidence), count(a.Reports, "report") + " in its network block"}
+	f.Summary = fmt.Sprintf("AbuseIPDB: abuse confidence %d%%, %s in the last %d days", a.AbuseConfidence, provider.Count(a.Reports, "report"), days)
+	f.Reasons = []string{fmt.Sprintf("abuse confidence %d%%", a.AbuseConfidence), provider.Count(a.Reports, "report") + " in its network block"}
 	return f
 }
 
@@ -178,20 +179,20 @@ func blockSummary(r BlockReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**AbuseIPDB** — network `%s`", r.Network)
 	if r.AddressSpace != "" {
-		fmt.Fprintf(&b, " (%s)", md(r.AddressSpace))
+		fmt.Fprintf(&b, " (%s)", provider.MD(r.AddressSpace))
 	}
 	b.WriteString("\n\n")
 	if r.ReportedCount == 0 {
 		fmt.Fprintf(&b, "- No address reported in the last %d days\n", r.MaxAgeDays)
 	} else {
 		fmt.Fprintf(&b, "- %s reported in the last %d days; highest abuse confidence %d%%; %d at 75%% or more, %d at 25%% or more\n",
-			count(r.ReportedCount, "address"), r.MaxAgeDays, r.HighestScore, r.AddressesOver75, r.AddressesOver25)
+			provider.Count(r.ReportedCount, "address"), r.MaxAgeDays, r.HighestScore, r.AddressesOver75, r.AddressesOver25)
 		for i, a := range r.Reported {
 			if i == 10 {
 				fmt.Fprintf(&b, "- … and %d more\n", r.ReportedCount-10)
 				break
 			}
-			fmt.Fprintf(&b, "- `%s`: %d%%, %s\n", a.IP, a.AbuseConfidence, count(a.Reports, "report"))
+			fmt.Fprintf(&b, "- `%s`: %d%%, %s\n", a.IP, a.AbuseConfidence, provider.Count(a.Reports, "report"))
 		}
 	}
 	fmt.Fprintf(&b, "- [AbuseIPDB page](%s)\n", r.Link)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/ioc"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -111,9 +112,9 @@ func (s *checkIP) Run(ctx context.Context, in skill.Inputs) (*skill.Result, erro
 		return nil, err
 	}
 	if r.status != 200 {
-		return nil, apiError(r, s.c.key)
+		return nil, apiError(r, s.c.Key())
 	}
-	return checkResult(ip, days, r.body, s.c.key)
+	return checkResult(ip, days, r.body, s.c.Key())
 }
 
 // publicIP validates the ip input: an IPv4 or IPv6 address outside every
@@ -121,7 +122,7 @@ func (s *checkIP) Run(ctx context.Context, in skill.Inputs) (*skill.Result, erro
 func publicIP(raw string) (string, error) {
 	t, norm, ok := ioc.Classify(raw)
 	if !ok || (t != ioc.TypeIPv4 && t != ioc.TypeIPv6) {
-		return "", &skill.InputError{Skill: CheckIPID, Input: "ip", Msg: fmt.Sprintf("%q: expected an IPv4 or IPv6 address", clip(raw, 80))}
+		return "", &skill.InputError{Skill: CheckIPID, Input: "ip", Msg: fmt.Sprintf("%q: expected an IPv4 or IPv6 address", provider.Clip(raw, 80))}
 	}
 	a, _ := ioc.ParseIP(norm)
 	if c := ioc.ClassifyIP(a); !c.Public {
@@ -149,25 +150,25 @@ func maxAge(id string, in skill.Inputs) (int, error) {
 func checkResult(ip string, days int, body []byte, key string) (*skill.Result, error) {
 	var doc checkResponse
 	if err := json.Unmarshal(bytes.TrimSpace(body), &doc); err != nil {
-		return nil, unexpected(err, key)
+		return nil, provider.Unexpected(Name, err, key)
 	}
 	if doc.Data == nil {
-		return nil, unexpected(errors.New(`no "data" object`), key)
+		return nil, provider.Unexpected(Name, errors.New(`no "data" object`), key)
 	}
 	d := doc.Data
 	if d.AbuseConfidenceScore < 0 || d.AbuseConfidenceScore > 100 {
-		return nil, unexpected(fmt.Errorf("abuseConfidenceScore %d is outside 0-100", d.AbuseConfidenceScore), key)
+		return nil, provider.Unexpected(Name, fmt.Errorf("abuseConfidenceScore %d is outside 0-100", d.AbuseConfidenceScore), key)
 	}
 	rep := IPReport{
 		IP: ip, Version: d.IPVersion, Public: d.IsPublic == nil || *d.IsPublic, Whitelisted: d.IsWhitelisted,
-		AbuseConfidence: d.AbuseConfidenceScore, CountryCode: clip(d.CountryCode, 8), CountryName: clip(d.CountryName, 80),
-		UsageType: clip(d.UsageType, 80), ISP: clip(d.ISP, 120), Domain: clip(d.Domain, 120), Tor: d.IsTor,
+		AbuseConfidence: d.AbuseConfidenceScore, CountryCode: provider.Clip(d.CountryCode, 8), CountryName: provider.Clip(d.CountryName, 80),
+		UsageType: provider.Clip(d.UsageType, 80), ISP: provider.Clip(d.ISP, 120), Domain: provider.Clip(d.Domain, 120), Tor: d.IsTor,
 		TotalReports: max(0, d.TotalReports), DistinctReporters: max(0, d.NumDistinctUsers),
 		LastReported: parseTime(d.LastReportedAt), MaxAgeDays: days, Link: Link(ip),
 	}
 	for _, h := range d.Hostnames {
 		if len(rep.Hostnames) < 20 {
-			rep.Hostnames = append(rep.Hostnames, clip(h, 120))
+			rep.Hostnames = append(rep.Hostnames, provider.Clip(h, 120))
 		}
 	}
 	if len(d.Reports) > 0 {
@@ -209,7 +210,7 @@ func judgeIP(r IPReport) skill.Finding {
 	}
 	f.Reasons = append(f.Reasons, fmt.Sprintf("abuse confidence %d%%", r.AbuseConfidence))
 	if r.TotalReports > 0 {
-		f.Reasons = append(f.Reasons, fmt.Sprintf("%s from %s in %d days", count(r.TotalReports, "report"), count(r.DistinctReporters, "user"), r.MaxAgeDays))
+		f.Reasons = append(f.Reasons, fmt.Sprintf("%s from %s in %d days", provider.Count(r.TotalReports, "report"), provider.Count(r.DistinctReporters, "user"), r.MaxAgeDays))
 	}
 	if r.Whitelisted != nil && *r.Whitelisted {
 		f.Reasons = append(f.Reasons, "whitelisted by AbuseIPDB")
@@ -231,7 +232,7 @@ func judgeIP(r IPReport) skill.Finding {
 		f.Summary = fmt.Sprintf("AbuseIPDB: no reports in the last %d days", r.MaxAgeDays)
 	default:
 		f.Summary = fmt.Sprintf("AbuseIPDB: abuse confidence %d%%, %s from %s in the last %d days",
-			r.AbuseConfidence, count(r.TotalReports, "report"), count(r.DistinctReporters, "user"), r.MaxAgeDays)
+			r.AbuseConfidence, provider.Count(r.TotalReports, "report"), provider.Count(r.DistinctReporters, "user"), r.MaxAgeDays)
 	}
 	if r.Tor {
 		f.Summary += "; Tor exit node"
@@ -248,7 +249,7 @@ func ipSummary(r IPReport, f skill.Finding) string {
 	if r.TotalReports == 0 {
 		fmt.Fprintf(&b, "- Reports: none in the last %d days\n", r.MaxAgeDays)
 	} else {
-		fmt.Fprintf(&b, "- Reports: %s from %s in the last %d days", count(r.TotalReports, "report"), count(r.DistinctReporters, "user"), r.MaxAgeDays)
+		fmt.Fprintf(&b, "- Reports: %s from %s in the last %d days", provider.Count(r.TotalReports, "report"), provider.Count(r.DistinctReporters, "user"), r.MaxAgeDays)
 		if r.LastReported != nil {
 			fmt.Fprintf(&b, "; last %s", r.LastReported.UTC().Format("2006-01-02 15:04 UTC"))
 		}
@@ -257,7 +258,7 @@ func ipSummary(r IPReport, f skill.Finding) string {
 	var net []string
 	for _, s := range []string{r.ISP, r.Domain, r.UsageType, r.CountryCode} {
 		if s != "" {
-			net = append(net, md(s))
+			net = append(net, provider.MD(s))
 		}
 	}
 	if len(net) > 0 {
@@ -296,7 +297,7 @@ func newest(in []wireReport, n int) ([]Report, int) {
 	sort.SliceStable(idx, func(a, b int) bool { return times[idx[a]].After(times[idx[b]]) })
 	for _, i := range idx[:min(n, len(idx))] {
 		r := in[i]
-		rep := Report{ReportedAt: parseTime(r.ReportedAt), Comment: clip(r.Comment, 200), ReporterCountry: clip(r.ReporterCountryCode, 8), Categories: []string{}}
+		rep := Report{ReportedAt: parseTime(r.ReportedAt), Comment: provider.Clip(r.Comment, 200), ReporterCountry: provider.Clip(r.ReporterCountryCode, 8), Categories: []string{}}
 		for _, c := range r.Categories {
 			rep.Categories = append(rep.Categories, CategoryName(c))
 		}

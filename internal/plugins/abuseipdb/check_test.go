@@ -169,12 +169,3 @@ func TestCheckIPParse(t *testing.T) {
 		})
 	}
 }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

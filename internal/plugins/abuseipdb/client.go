@@ -3,9 +3,7 @@ package abuseipdb
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -22,10 +21,8 @@ const maxBody = 16 << 20
 
 // client speaks the AbuseIPDB wire format through the gateway's HTTP client.
 type client struct {
-	http *http.Client
+	*provider.Client
 	base string // API root without a trailing slash
-	key  string
-	log  *slog.Logger
 }
 
 // response is a complete HTTP answer, read before it is interpreted.
@@ -36,35 +33,15 @@ type response struct {
 }
 
 func newClient(env skill.Env) (*client, error) {
-	key := strings.TrimSpace(env.Settings["api_key"])
-	if key == "" {
-		return nil, errors.New("abuseipdb: api_key is empty")
-	}
-	base, err := baseURL(env.Settings["base_url"])
+	pc, err := provider.NewClient(env, provider.Config{Name: Name, KeyHeader: "Key", MaxBody: maxBody})
 	if err != nil {
 		return nil, err
 	}
-	c := &client{http: env.HTTP, base: base, key: key, log: env.Log}
-	if c.http == nil {
-		c.http = http.DefaultClient
+	base, err := provider.URLSetting(Name, env.Settings, "base_url", DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	return c, nil
-}
-
-// baseURL checks the base_url setting: an absolute http(s) URL.
-func baseURL(s string) (string, error) {
-	s = strings.TrimRight(strings.TrimSpace(s), "/")
-	if s == "" {
-		s = DefaultBaseURL
-	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("abuseipdb: base_url %q: expected an http or https URL such as %s", s, DefaultBaseURL)
-	}
-	return s, nil
+	return &client{Client: pc, base: base}, nil
 }
 
 // get sends GET base+path?query with the key in the Key header. rawFlags are
@@ -79,29 +56,11 @@ func (c *client) get(ctx context.Context, path string, q url.Values, rawFlags ..
 		}
 		query += url.QueryEscape(f)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path+"?"+query, nil)
+	r, err := c.Do(ctx, provider.Request{URL: c.base + path + "?" + query, Label: "GET " + path, Log: slog.String("path", path)})
 	if err != nil {
-		return nil, fmt.Errorf("abuseipdb: building the request: %w", err)
+		return nil, err
 	}
-	req.Header.Set("Key", c.key)
-	// Without it some answers (the 429 among them) come back as HTML.
-	req.Header.Set("Accept", "application/json")
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("abuseipdb: GET %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	c.log.LogAttrs(ctx, slog.LevelDebug, "abuseipdb call", slog.String("path", path),
-		slog.Int("status", resp.StatusCode), slog.Int("bytes", len(body)), slog.Duration("took", time.Since(start)))
-	if err != nil {
-		return nil, &skill.ProviderError{Provider: Name, Status: resp.StatusCode, Msg: "reading the response failed: " + redact(err.Error(), c.key)}
-	}
-	if len(body) > maxBody {
-		return nil, &skill.ProviderError{Provider: Name, Status: resp.StatusCode, Msg: "the response is larger than 16 MiB"}
-	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	return &response{status: r.Status, header: r.Header, body: r.Body}, nil
 }
 
 // errorBody is AbuseIPDB's JSON:API-style error document.
@@ -121,18 +80,18 @@ func apiError(r *response, key string) *skill.ProviderError {
 	var eb errorBody
 	var detail string
 	if json.Unmarshal(r.body, &eb) == nil && len(eb.Errors) > 0 {
-		detail = clip(redact(eb.Errors[0].Detail, key), 240)
+		detail = provider.Clip(provider.Redact(eb.Errors[0].Detail, key), 240)
 	}
 	e := &skill.ProviderError{Provider: Name, Status: r.status}
 	switch {
 	case r.status == http.StatusUnauthorized:
 		e.Msg = "the API key was rejected"
 	case r.status == http.StatusForbidden:
-		e.Msg = orDefault(detail, "the API key may not use this endpoint")
+		e.Msg = provider.OrDefault(detail, "the API key may not use this endpoint")
 	case r.status == http.StatusUnprocessableEntity:
-		e.Msg = orDefault(detail, "the request was rejected as invalid")
+		e.Msg = provider.OrDefault(detail, "the request was rejected as invalid")
 		if len(eb.Errors) > 0 && eb.Errors[0].Source != nil {
-			e.Code = clip(eb.Errors[0].Source.Parameter, 40)
+			e.Code = provider.Clip(eb.Errors[0].Source.Parameter, 40)
 		}
 	case r.status == http.StatusTooManyRequests:
 		e.Msg = "rate limit exceeded" + rateLimitNote(r.header)
@@ -159,16 +118,11 @@ func rateLimitNote(h http.Header) string {
 	if s, err := strconv.ParseInt(h.Get("X-RateLimit-Reset"), 10, 64); err == nil && s > 0 {
 		parts = append(parts, "resets "+time.Unix(s, 0).UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
+	if s, ok := provider.RetryAfter(h); ok {
 		parts = append(parts, fmt.Sprintf("retry after %ds", s))
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	return " (" + strings.Join(parts, "; ") + ")"
-}
-
-// unexpected reports a 200 answer that is not the documented document.
-func unexpected(err error, key string) *skill.ProviderError {
-	return &skill.ProviderError{Provider: Name, Msg: "unexpected response: " + clip(redact(err.Error(), key), 200)}
 }

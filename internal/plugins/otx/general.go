@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 )
 
 // generalDoc is the general section of an indicator.
@@ -121,10 +123,10 @@ func decodeGeneral(body []byte, key string) (*generalDoc, error) {
 	var d generalDoc
 	b := bytes.TrimSpace(body)
 	if len(b) == 0 || b[0] != '{' {
-		return nil, unexpected(errors.New("expected a JSON object"), key)
+		return nil, provider.Unexpected(Name, errors.New("expected a JSON object"), key)
 	}
 	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, unexpected(err, key)
+		return nil, provider.Unexpected(Name, err, key)
 	}
 	return &d, nil
 }

@@ -1,31 +1,29 @@
 package otx
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/plugins/otx/fake"
+	"github.com/spotter-soc/spotter/internal/plugins/provider/providertest"
 	"github.com/spotter-soc/spotter/internal/skill"
-	"github.com/spotter-soc/spotter/internal/skill/skilltest"
 )
 
 const testKey = "otx-test-key-93f0a7b2c4d6"
 
 var testNow = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// harness runs the skill against the fake over real HTTP with a plain
-// client: the gateway's retries are tested elsewhere.
+// The shared assertions, under the names the tests use.
+var (
+	providerError = providertest.ProviderError
+	contains      = slices.Contains[[]string]
+)
+
+// harness runs the skill against the fake; see providertest.Harness.
 type harness struct {
-	t     *testing.T
-	fake  *fake.Server
-	skill skill.Skill
-	logs  *bytes.Buffer
+	*providertest.Harness
+	fake *fake.Server
 }
 
 func newHarness(t *testing.T) *harness {
@@ -33,50 +31,17 @@ func newHarness(t *testing.T) *harness {
 	return newHarnessKeys(t, testKey, testKey)
 }
 
+// newHarnessKeys serves a fake that accepts serverKey to a plugin configured with key.
 func newHarnessKeys(t *testing.T, serverKey, key string) *harness {
 	t.Helper()
 	f := fake.New(serverKey, fake.Sample(testNow))
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	logs := &bytes.Buffer{}
-	list, err := Plugin{}.New(skill.Env{
-		Settings: map[string]string{"api_key": key, "base_url": srv.URL + "/api/v1"},
-		HTTP:     &http.Client{},
-		Log:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &harness{t: t, fake: f, skill: list[0], logs: logs}
+	settings := map[string]string{"api_key": key, "base_url": providertest.Serve(t, f) + "/api/v1"}
+	return &harness{Harness: providertest.New(t, Plugin{}, settings, testKey), fake: f}
 }
 
 // run validates the input like the gateway does, runs the skill and checks
 // that neither the result, the error nor the logs contain the key.
 func (h *harness) run(indicator string) (*skill.Result, error) {
-	h.t.Helper()
-	in, err := h.skill.Spec().Validate(map[string]any{"indicator": indicator})
-	if err != nil {
-		return nil, err
-	}
-	res, err := h.skill.Run(context.Background(), in)
-	skilltest.NoLeak(h.t, []string{testKey}, res, err, h.logs.Bytes())
-	return res, err
-}
-
-func providerError(t *testing.T, err error) *skill.ProviderError {
-	t.Helper()
-	var pe *skill.ProviderError
-	if !errors.As(err, &pe) {
-		t.Fatalf("error %v (%T): want a *skill.ProviderError", err, err)
-	}
-	return pe
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	h.T.Helper()
+	return h.Run(IndicatorReputationID, map[string]any{"indicator": indicator})
 }

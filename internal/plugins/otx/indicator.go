@@ -7,6 +7,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/spotter-soc/spotter/internal/ioc"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -36,7 +37,7 @@ func detect(raw string) (target, error) {
 	}
 	t, v, ok := ioc.Classify(raw)
 	if !ok {
-		return refuse(fmt.Sprintf("%q: expected an IP address, domain, host name, URL or MD5, SHA-1 or SHA-256 hash", clip(raw, 80)))
+		return refuse(fmt.Sprintf("%q: expected an IP address, domain, host name, URL or MD5, SHA-1 or SHA-256 hash", provider.Clip(raw, 80)))
 	}
 	switch t {
 	case ioc.TypeIPv4, ioc.TypeIPv6:

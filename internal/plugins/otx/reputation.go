@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -63,7 +64,7 @@ func (c *client) reputation(ctx context.Context, in skill.Inputs) (*skill.Result
 	if err != nil {
 		return nil, err
 	}
-	return generalResult(t, r, c.key)
+	return generalResult(t, r, c.Key())
 }
 
 func generalResult(t target, r *response, key string) (*skill.Result, error) {
@@ -81,10 +82,10 @@ func generalResult(t target, r *response, key string) (*skill.Result, error) {
 		return nil, err
 	}
 	rep.Found = true
-	rep.ASN, rep.Country = clip(d.ASN, 120), clip(orDefault(d.CountryName, d.CountryCode), 60)
+	rep.ASN, rep.Country = provider.Clip(d.ASN, 120), provider.Clip(provider.OrDefault(d.CountryName, d.CountryCode), 60)
 	for _, v := range d.Validation {
 		if len(rep.Validation) < 10 {
-			rep.Validation = append(rep.Validation, clip(orDefault(v.Message, orDefault(v.Name, v.Source)), 120))
+			rep.Validation = append(rep.Validation, provider.Clip(provider.OrDefault(v.Message, provider.OrDefault(v.Name, v.Source)), 120))
 		}
 	}
 	rep.Allowlisted, rep.FalsePositives = len(d.Validation) > 0, len(d.FalsePositive)
@@ -111,10 +112,10 @@ func generalResult(t target, r *response, key string) (*skill.Result, error) {
 }
 
 func convert(p pulse) Pulse {
-	out := Pulse{ID: clip(p.ID, 40), Name: clip(p.Name, 200), Created: parseTime(p.Created), Modified: parseTime(p.Modified),
-		TLP: clip(p.TLP, 20), Tags: clipAll(p.Tags, 10), MalwareFamilies: clipAll(p.MalwareFamilies, 10), Adversary: clip(p.Adversary, 80)}
+	out := Pulse{ID: provider.Clip(p.ID, 40), Name: provider.Clip(p.Name, 200), Created: parseTime(p.Created), Modified: parseTime(p.Modified),
+		TLP: provider.Clip(p.TLP, 20), Tags: provider.ClipAll(p.Tags, 10), MalwareFamilies: provider.ClipAll(p.MalwareFamilies, 10), Adversary: provider.Clip(p.Adversary, 80)}
 	if p.Author != nil {
-		out.Author = clip(p.Author.Username, 60)
+		out.Author = provider.Clip(p.Author.Username, 60)
 	}
 	if isAlnum(out.ID) {
 		out.Link = GUI + "/pulse/" + out.ID
@@ -155,15 +156,15 @@ func judge(t target, r Report) skill.Finding {
 	case !r.Found:
 		f.Summary = "OTX: unknown indicator"
 	case r.Allowlisted:
-		f.Summary = fmt.Sprintf("OTX: allowlisted (%s); %s", strings.Join(r.Validation[:min(2, len(r.Validation))], "; "), count(n, "pulse"))
+		f.Summary = fmt.Sprintf("OTX: allowlisted (%s); %s", strings.Join(r.Validation[:min(2, len(r.Validation))], "; "), provider.Count(n, "pulse"))
 	default:
-		f.Summary = "OTX: " + count(n, "pulse")
+		f.Summary = "OTX: " + provider.Count(n, "pulse")
 		if len(r.MalwareFamilies) > 0 {
 			f.Summary += ", malware " + strings.Join(r.MalwareFamilies[:min(3, len(r.MalwareFamilies))], ", ")
 		}
 	}
 	if n > 0 {
-		f.Reasons = append(f.Reasons, "in "+count(n, "OTX pulse"))
+		f.Reasons = append(f.Reasons, "in "+provider.Count(n, "OTX pulse"))
 	}
 	for _, m := range r.MalwareFamilies[:min(3, len(r.MalwareFamilies))] {
 		f.Reasons = append(f.Reasons, "malware family "+m)
@@ -178,7 +179,7 @@ func judge(t target, r Report) skill.Finding {
 		f.Reasons = append(f.Reasons, "allowlisted by OTX")
 	}
 	if r.FalsePositives > 0 {
-		f.Reasons = append(f.Reasons, count(r.FalsePositives, "false positive report"))
+		f.Reasons = append(f.Reasons, provider.Count(r.FalsePositives, "false positive report"))
 	}
 	return f
 }
@@ -192,28 +193,28 @@ func summary(r Report, f skill.Finding) string {
 		fmt.Fprintf(&b, "- Pulses: %d\n", r.PulseCount)
 	}
 	if r.Allowlisted {
-		fmt.Fprintf(&b, "- Allowlisted: %s\n", mdJoin(r.Validation))
+		fmt.Fprintf(&b, "- Allowlisted: %s\n", provider.MDJoin(r.Validation))
 	}
 	if len(r.MalwareFamilies) > 0 {
-		fmt.Fprintf(&b, "- Malware families: %s\n", mdJoin(r.MalwareFamilies))
+		fmt.Fprintf(&b, "- Malware families: %s\n", provider.MDJoin(r.MalwareFamilies))
 	}
 	if len(r.Adversaries) > 0 {
-		fmt.Fprintf(&b, "- Adversaries: %s\n", mdJoin(r.Adversaries))
+		fmt.Fprintf(&b, "- Adversaries: %s\n", provider.MDJoin(r.Adversaries))
 	}
 	if len(r.AttackIDs) > 0 {
-		fmt.Fprintf(&b, "- ATT&CK: %s\n", mdJoin(r.AttackIDs[:min(10, len(r.AttackIDs))]))
+		fmt.Fprintf(&b, "- ATT&CK: %s\n", provider.MDJoin(r.AttackIDs[:min(10, len(r.AttackIDs))]))
 	}
 	if len(r.Tags) > 0 {
-		fmt.Fprintf(&b, "- Tags: %s\n", mdJoin(r.Tags[:min(10, len(r.Tags))]))
+		fmt.Fprintf(&b, "- Tags: %s\n", provider.MDJoin(r.Tags[:min(10, len(r.Tags))]))
 	}
 	for i, p := range r.Pulses {
 		if i == 5 {
 			break
 		}
 		if p.Link != "" {
-			fmt.Fprintf(&b, "- [%s](%s)\n", md(p.Name), p.Link)
+			fmt.Fprintf(&b, "- [%s](%s)\n", provider.MD(p.Name), p.Link)
 		} else {
-			fmt.Fprintf(&b, "- %s\n", md(p.Name))
+			fmt.Fprintf(&b, "- %s\n", provider.MD(p.Name))
 		}
 	}
 	fmt.Fprintf(&b, "- [OTX page](%s)\n", r.Link)
@@ -225,7 +226,7 @@ type tally map[string]int
 
 func (t tally) add(vs ...string) {
 	for _, v := range vs {
-		if v = clip(v, 80); v != "" {
+		if v = provider.Clip(v, 80); v != "" {
 			t[v]++
 		}
 	}

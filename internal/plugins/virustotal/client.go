@@ -3,15 +3,10 @@ package virustotal
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
-	"time"
 
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -21,10 +16,8 @@ const maxBody = 16 << 20
 
 // client speaks the VirusTotal wire format through the gateway's HTTP client.
 type client struct {
-	http *http.Client
+	*provider.Client
 	base string // API root without a trailing slash
-	key  string
-	log  *slog.Logger
 }
 
 // response is a complete HTTP answer, read before it is interpreted.
@@ -34,53 +27,26 @@ type response struct {
 }
 
 func newClient(env skill.Env) (*client, error) {
-	key := strings.TrimSpace(env.Settings["api_key"])
-	if key == "" {
-		return nil, errors.New("virustotal: api_key is empty")
+	pc, err := provider.NewClient(env, provider.Config{Name: Name, KeyHeader: "x-apikey", MaxBody: maxBody})
+	if err != nil {
+		return nil, err
 	}
-	base := strings.TrimRight(strings.TrimSpace(env.Settings["base_url"]), "/")
-	if base == "" {
-		base = DefaultBaseURL
+	base, err := provider.URLSetting(Name, env.Settings, "base_url", DefaultBaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("virustotal: base_url %q: expected an http or https URL such as %s", base, DefaultBaseURL)
-	}
-	c := &client{http: env.HTTP, base: base, key: key, log: env.Log}
-	if c.http == nil {
-		c.http = http.DefaultClient
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	return c, nil
+	return &client{Client: pc, base: base}, nil
 }
 
 // get sends GET base+path with the key in the x-apikey header. Transport
 // failures are returned as they are (the gateway has already retried them);
 // any HTTP answer is returned as a response.
 func (c *client) get(ctx context.Context, path string) (*response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	r, err := c.Do(ctx, provider.Request{URL: c.base + path, Label: "GET " + path, Log: slog.String("path", path)})
 	if err != nil {
-		return nil, fmt.Errorf("virustotal: building the request: %w", err)
+		return nil, err
 	}
-	req.Header.Set("x-apikey", c.key)
-	req.Header.Set("Accept", "application/json")
-	start := time.Now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("virustotal: GET %s: %w", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	c.log.LogAttrs(ctx, slog.LevelDebug, "virustotal call", slog.String("path", path),
-		slog.Int("status", resp.StatusCode), slog.Int("bytes", len(body)), slog.Duration("took", time.Since(start)))
-	if err != nil {
-		return nil, &skill.ProviderError{Provider: Name, Status: resp.StatusCode, Msg: "reading the response failed: " + redact(err.Error(), c.key)}
-	}
-	if len(body) > maxBody {
-		return nil, &skill.ProviderError{Provider: Name, Status: resp.StatusCode, Msg: "the response is larger than 16 MiB"}
-	}
-	return &response{status: resp.StatusCode, body: body}, nil
+	return &response{status: r.Status, body: r.Body}, nil
 }
 
 // apiErrorBody is VirusTotal's error document.
@@ -97,7 +63,7 @@ func errorCode(body []byte) (code, msg string) {
 	if json.Unmarshal(body, &eb) != nil || eb.Error == nil {
 		return "", ""
 	}
-	return clip(eb.Error.Code, 60), eb.Error.Message
+	return provider.Clip(eb.Error.Code, 60), eb.Error.Message
 }
 
 // apiError turns a non-200 answer into a ProviderError an analyst can act
@@ -105,7 +71,7 @@ func errorCode(body []byte) (code, msg string) {
 // gateway's single status classifier decides what to retry.
 func apiError(r *response, key string) *skill.ProviderError {
 	code, message := errorCode(r.body)
-	message = clip(redact(message, key), 200)
+	message = provider.Clip(provider.Redact(message, key), 200)
 	e := &skill.ProviderError{Provider: Name, Status: r.status, Code: code}
 	switch {
 	case code == "QuotaExceededError":
@@ -125,7 +91,7 @@ func apiError(r *response, key string) *skill.ProviderError {
 	case r.status >= 500:
 		e.Msg = "the service is unavailable"
 	case r.status == http.StatusBadRequest || r.status == http.StatusNotFound:
-		e.Msg = orDefault(message, "the request was rejected")
+		e.Msg = provider.OrDefault(message, "the request was rejected")
 	default:
 		e.Msg = "unexpected HTTP status"
 		if message != "" {
@@ -136,9 +102,4 @@ func apiError(r *response, key string) *skill.ProviderError {
 		e.Msg += " (" + code + ")"
 	}
 	return e
-}
-
-// unexpected reports a 200 answer that is not the documented document.
-func unexpected(err error, key string) *skill.ProviderError {
-	return &skill.ProviderError{Provider: Name, Msg: "unexpected response: " + clip(redact(err.Error(), key), 200)}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/ioc"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -61,14 +62,14 @@ type fileAttrs struct {
 func (c *client) fileReport(ctx context.Context, in skill.Inputs) (*skill.Result, error) {
 	raw := strings.TrimSpace(in.String("hash"))
 	if ioc.HashType(raw) == "" {
-		return nil, &skill.InputError{Skill: FileReportID, Input: "hash", Msg: fmt.Sprintf("%q: expected an MD5, SHA-1 or SHA-256 (32, 40 or 64 hex digits)", clip(raw, 80))}
+		return nil, &skill.InputError{Skill: FileReportID, Input: "hash", Msg: fmt.Sprintf("%q: expected an MD5, SHA-1 or SHA-256 (32, 40 or 64 hex digits)", provider.Clip(raw, 80))}
 	}
 	h := strings.ToLower(raw)
 	r, err := c.get(ctx, "/files/"+h)
 	if err != nil {
 		return nil, err
 	}
-	return fileResult(h, r, c.key)
+	return fileResult(h, r, c.Key())
 }
 
 // interpret reads an object answer: found is false for the documented
@@ -105,16 +106,16 @@ func fileResult(h string, r *response, key string) (*skill.Result, error) {
 		if rep.Common, err = common(id, a.wireCommon, link, key); err != nil {
 			return nil, err
 		}
-		rep.SHA256, rep.SHA1, rep.MD5 = sha, clip(strings.ToLower(a.SHA1), 40), clip(strings.ToLower(a.MD5), 32)
-		rep.Size, rep.TypeDescription, rep.MeaningfulName = max(0, a.Size), clip(a.TypeDescription, 80), clip(a.MeaningfulName, 200)
+		rep.SHA256, rep.SHA1, rep.MD5 = sha, provider.Clip(strings.ToLower(a.SHA1), 40), provider.Clip(strings.ToLower(a.MD5), 32)
+		rep.Size, rep.TypeDescription, rep.MeaningfulName = max(0, a.Size), provider.Clip(a.TypeDescription, 80), provider.Clip(a.MeaningfulName, 200)
 		for _, n := range a.Names {
 			if len(rep.Names) < 10 {
-				rep.Names = append(rep.Names, clip(n, 200))
+				rep.Names = append(rep.Names, provider.Clip(n, 200))
 			}
 		}
 		rep.FirstSubmitted, rep.LastSubmitted, rep.TimesSubmitted = a.FirstSubmissionDate.time(), a.LastSubmissionDate.time(), max(0, a.TimesSubmitted)
 		if p := a.PopularThreatClassification; p != nil {
-			rep.ThreatLabel = clip(p.SuggestedThreatLabel, 100)
+			rep.ThreatLabel = provider.Clip(p.SuggestedThreatLabel, 100)
 			rep.ThreatCategories = values(p.PopularThreatCategory)
 			rep.ThreatNames = values(p.PopularThreatName)
 		}
@@ -134,7 +135,7 @@ func values(list []countValue) []string {
 	sort.SliceStable(best, func(i, j int) bool { return best[i].Count > best[j].Count })
 	for _, v := range best {
 		if v.Value != "" && len(out) < 5 {
-			out = append(out, clip(v.Value, 60))
+			out = append(out, provider.Clip(v.Value, 60))
 		}
 	}
 	return out
@@ -144,16 +145,16 @@ func fileSummary(r FileReport, f skill.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**VirusTotal** — file `%s`: **%s**", r.Hash, f.Level)
 	if r.ThreatLabel != "" {
-		fmt.Fprintf(&b, " (%s)", md(r.ThreatLabel))
+		fmt.Fprintf(&b, " (%s)", provider.MD(r.ThreatLabel))
 	}
 	b.WriteString("\n\n")
 	if r.Found {
 		var what []string
 		if r.MeaningfulName != "" {
-			what = append(what, md(r.MeaningfulName))
+			what = append(what, provider.MD(r.MeaningfulName))
 		}
 		if r.TypeDescription != "" {
-			what = append(what, md(r.TypeDescription))
+			what = append(what, provider.MD(r.TypeDescription))
 		}
 		if r.Size > 0 {
 			what = append(what, fmt.Sprintf("%d bytes", r.Size))
@@ -162,7 +163,7 @@ func fileSummary(r FileReport, f skill.Finding) string {
 			fmt.Fprintf(&b, "- File: %s\n", strings.Join(what, ", "))
 		}
 		if r.FirstSubmitted != nil {
-			fmt.Fprintf(&b, "- First submitted %s, %s\n", r.FirstSubmitted.Format("2006-01-02"), count(r.TimesSubmitted, "submission"))
+			fmt.Fprintf(&b, "- First submitted %s, %s\n", r.FirstSubmitted.Format("2006-01-02"), provider.Count(r.TimesSubmitted, "submission"))
 		}
 	}
 	analysisLines(&b, r.Common)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/ioc"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -72,13 +73,13 @@ func (c *client) domainReport(ctx context.Context, in skill.Inputs) (*skill.Resu
 	raw := in.String("domain")
 	t, d, ok := ioc.Classify(raw)
 	if !ok || t != ioc.TypeDomain {
-		return nil, &skill.InputError{Skill: DomainReportID, Input: "domain", Msg: fmt.Sprintf("%q: expected a domain name such as example.com", clip(raw, 80))}
+		return nil, &skill.InputError{Skill: DomainReportID, Input: "domain", Msg: fmt.Sprintf("%q: expected a domain name such as example.com", provider.Clip(raw, 80))}
 	}
 	r, err := c.get(ctx, "/domains/"+d)
 	if err != nil {
 		return nil, err
 	}
-	return domainResult(d, r, c.key)
+	return domainResult(d, r, c.Key())
 }
 
 func domainResult(d string, r *response, key string) (*skill.Result, error) {
@@ -92,11 +93,11 @@ func domainResult(d string, r *response, key string) (*skill.Result, error) {
 		if rep.Common, err = common(id, a.wireCommon, rep.Link, key); err != nil {
 			return nil, err
 		}
-		rep.Categories, rep.Registrar, rep.TLD = categories(a.Categories), clip(a.Registrar, 120), clip(a.TLD, 40)
+		rep.Categories, rep.Registrar, rep.TLD = categories(a.Categories), provider.Clip(a.Registrar, 120), provider.Clip(a.TLD, 40)
 		rep.Created, rep.LastUpdated = a.CreationDate.time(), a.LastUpdateDate.time()
 		for _, rec := range a.LastDNSRecords {
 			if len(rep.DNSRecords) < 20 {
-				rep.DNSRecords = append(rep.DNSRecords, DNSRecord{Type: clip(rec.Type, 10), Value: clip(rec.Value, 200), TTL: rec.TTL})
+				rep.DNSRecords = append(rep.DNSRecords, DNSRecord{Type: provider.Clip(rec.Type, 10), Value: provider.Clip(rec.Value, 200), TTL: rec.TTL})
 			}
 		}
 		for name, p := range a.PopularityRanks {
@@ -104,7 +105,7 @@ func domainResult(d string, r *response, key string) (*skill.Result, error) {
 				rep.PopularityRanks = map[string]int{}
 			}
 			if len(rep.PopularityRanks) < 10 {
-				rep.PopularityRanks[clip(name, 40)] = p.Rank
+				rep.PopularityRanks[provider.Clip(name, 40)] = p.Rank
 			}
 		}
 	}
@@ -118,7 +119,7 @@ func domainSummary(r DomainReport, f skill.Finding) string {
 	if r.Registrar != "" || r.Created != nil {
 		b.WriteString("- Registration:")
 		if r.Registrar != "" {
-			fmt.Fprintf(&b, " %s", md(r.Registrar))
+			fmt.Fprintf(&b, " %s", provider.MD(r.Registrar))
 		}
 		if r.Created != nil {
 			fmt.Fprintf(&b, " created %s", r.Created.Format("2006-01-02"))
@@ -134,7 +135,7 @@ func domainSummary(r DomainReport, f skill.Finding) string {
 			if i == 5 {
 				break
 			}
-			rs = append(rs, md(rec.Type)+" "+md(rec.Value))
+			rs = append(rs, provider.MD(rec.Type)+" "+provider.MD(rec.Value))
 		}
 		fmt.Fprintf(&b, "- DNS: %s\n", strings.Join(rs, ", "))
 	}
@@ -146,7 +147,7 @@ func domainSummary(r DomainReport, f skill.Finding) string {
 		sort.Strings(names)
 		var ps []string
 		for _, n := range names {
-			ps = append(ps, fmt.Sprintf("%s #%d", md(n), r.PopularityRanks[n]))
+			ps = append(ps, fmt.Sprintf("%s #%d", provider.MD(n), r.PopularityRanks[n]))
 		}
 		fmt.Fprintf(&b, "- Popularity: %s\n", strings.Join(ps, ", "))
 	}
@@ -161,7 +162,7 @@ func (c *client) ipReport(ctx context.Context, in skill.Inputs) (*skill.Result, 
 	raw := in.String("ip")
 	t, ip, ok := ioc.Classify(raw)
 	if !ok || (t != ioc.TypeIPv4 && t != ioc.TypeIPv6) {
-		return nil, &skill.InputError{Skill: IPReportID, Input: "ip", Msg: fmt.Sprintf("%q: expected an IPv4 or IPv6 address", clip(raw, 80))}
+		return nil, &skill.InputError{Skill: IPReportID, Input: "ip", Msg: fmt.Sprintf("%q: expected an IPv4 or IPv6 address", provider.Clip(raw, 80))}
 	}
 	a, _ := ioc.ParseIP(ip)
 	if cl := ioc.ClassifyIP(a); !cl.Public {
@@ -172,7 +173,7 @@ func (c *client) ipReport(ctx context.Context, in skill.Inputs) (*skill.Result, 
 	if err != nil {
 		return nil, err
 	}
-	return ipResult(ip, r, c.key)
+	return ipResult(ip, r, c.Key())
 }
 
 func ipResult(ip string, r *response, key string) (*skill.Result, error) {
@@ -186,8 +187,8 @@ func ipResult(ip string, r *response, key string) (*skill.Result, error) {
 		if rep.Common, err = common(id, a.wireCommon, rep.Link, key); err != nil {
 			return nil, err
 		}
-		rep.ASN, rep.ASOwner, rep.Network = max(0, a.ASN), clip(a.ASOwner, 120), clip(a.Network, 60)
-		rep.Country, rep.Continent, rep.Registry = clip(a.Country, 8), clip(a.Continent, 8), clip(a.RIR, 20)
+		rep.ASN, rep.ASOwner, rep.Network = max(0, a.ASN), provider.Clip(a.ASOwner, 120), provider.Clip(a.Network, 60)
+		rep.Country, rep.Continent, rep.Registry = provider.Clip(a.Country, 8), provider.Clip(a.Continent, 8), provider.Clip(a.RIR, 20)
 	}
 	f := judge(ip, "ip", IPReportID, rep.Common)
 	if rep.ASN > 0 && rep.ASOwner != "" {
@@ -201,7 +202,7 @@ func ipResult(ip string, r *response, key string) (*skill.Result, error) {
 	}
 	for _, s := range []string{rep.ASOwner, rep.Network, rep.Country} {
 		if s != "" {
-			net = append(net, md(s))
+			net = append(net, provider.MD(s))
 		}
 	}
 	if len(net) > 0 {

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 )
 
 // MaxDetections bounds how many engine detections a result lists.
@@ -104,19 +106,19 @@ type wireCommon struct {
 func decode(body []byte, attrs any, key string) (string, error) {
 	var env envelope
 	if err := json.Unmarshal(bytes.TrimSpace(body), &env); err != nil {
-		return "", unexpected(err, key)
+		return "", provider.Unexpected(Name, err, key)
 	}
 	if env.Data == nil {
-		return "", unexpected(errors.New(`no "data" object`), key)
+		return "", provider.Unexpected(Name, errors.New(`no "data" object`), key)
 	}
 	a := bytes.TrimSpace(env.Data.Attributes)
 	if len(a) == 0 || string(a) == "null" {
 		a = []byte("{}")
 	}
 	if err := json.Unmarshal(a, attrs); err != nil {
-		return "", unexpected(err, key)
+		return "", provider.Unexpected(Name, err, key)
 	}
-	return clip(env.Data.ID, 100), nil
+	return provider.Clip(env.Data.ID, 100), nil
 }
 
 // common converts the shared attributes; negative counts are refused.
@@ -124,7 +126,7 @@ func common(id string, w wireCommon, link string, key string) (Common, error) {
 	c := Common{Found: true, ID: id, Reputation: w.Reputation, Votes: w.TotalVotes, Link: link}
 	for _, t := range w.Tags {
 		if len(c.Tags) < 20 {
-			c.Tags = append(c.Tags, clip(t, 60))
+			c.Tags = append(c.Tags, provider.Clip(t, 60))
 		}
 	}
 	if w.LastAnalysisStats == nil {
@@ -133,7 +135,7 @@ func common(id string, w wireCommon, link string, key string) (Common, error) {
 	s := w.LastAnalysisStats
 	for _, n := range []int{s.Harmless, s.Malicious, s.Suspicious, s.Undetected, s.Timeout, s.TypeUnsupported, s.ConfirmedTimeout, s.Failure} {
 		if n < 0 || n > 100000 {
-			return c, unexpected(fmt.Errorf("engine count %d in last_analysis_stats", n), key)
+			return c, provider.Unexpected(Name, fmt.Errorf("engine count %d in last_analysis_stats", n), key)
 		}
 	}
 	a := &Analysis{Date: w.LastAnalysisDate.time(), Stats: Stats{
@@ -145,9 +147,9 @@ func common(id string, w wireCommon, link string, key string) (Common, error) {
 		if e.Category != "malicious" && e.Category != "suspicious" {
 			continue
 		}
-		d := Detection{Engine: clip(orDefault(e.EngineName, name), 60), Category: e.Category}
+		d := Detection{Engine: provider.Clip(provider.OrDefault(e.EngineName, name), 60), Category: e.Category}
 		if e.Result != nil {
-			d.Result = clip(*e.Result, 100)
+			d.Result = provider.Clip(*e.Result, 100)
 		}
 		a.Detections = append(a.Detections, d)
 	}

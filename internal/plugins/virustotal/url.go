@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/ioc"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -45,13 +46,13 @@ func (c *client) urlReport(ctx context.Context, in skill.Inputs) (*skill.Result,
 	raw := in.String("url")
 	t, u, ok := ioc.Classify(raw)
 	if !ok || t != ioc.TypeURL {
-		return nil, &skill.InputError{Skill: URLReportID, Input: "url", Msg: fmt.Sprintf("%q: expected an absolute URL such as http://example.com/path", clip(raw, 80))}
+		return nil, &skill.InputError{Skill: URLReportID, Input: "url", Msg: fmt.Sprintf("%q: expected an absolute URL such as http://example.com/path", provider.Clip(raw, 80))}
 	}
 	r, err := c.get(ctx, "/urls/"+URLID(u))
 	if err != nil {
 		return nil, err
 	}
-	return urlResult(u, r, c.key)
+	return urlResult(u, r, c.Key())
 }
 
 func urlResult(u string, r *response, key string) (*skill.Result, error) {
@@ -69,7 +70,7 @@ func urlResult(u string, r *response, key string) (*skill.Result, error) {
 		if rep.Common, err = common(id, a.wireCommon, link, key); err != nil {
 			return nil, err
 		}
-		rep.FinalURL, rep.Title = clip(a.LastFinalURL, 500), clip(a.Title, 200)
+		rep.FinalURL, rep.Title = provider.Clip(a.LastFinalURL, 500), provider.Clip(a.Title, 200)
 		rep.HTTPStatus, rep.TimesSubmitted = a.LastHTTPResponseCode, max(0, a.TimesSubmitted)
 		rep.FirstSubmitted = a.FirstSubmissionDate.time()
 		rep.Categories = categories(a.Categories)
@@ -93,7 +94,7 @@ func categories(in map[string]string) map[string]string {
 	sort.Strings(keys)
 	out := map[string]string{}
 	for _, k := range keys[:min(20, len(keys))] {
-		out[clip(k, 60)] = clip(in[k], 60)
+		out[provider.Clip(k, 60)] = provider.Clip(in[k], 60)
 	}
 	return out
 }
@@ -112,7 +113,7 @@ func categoryList(c map[string]string) string {
 	parts := make([]string, 0, len(vals))
 	for _, v := range vals {
 		sort.Strings(byValue[v])
-		parts = append(parts, fmt.Sprintf("%s (%s)", md(v), md(strings.Join(byValue[v], ", "))))
+		parts = append(parts, fmt.Sprintf("%s (%s)", provider.MD(v), provider.MD(strings.Join(byValue[v], ", "))))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -124,7 +125,7 @@ func urlSummary(r URLReport, f skill.Finding) string {
 		fmt.Fprintf(&b, "- Final URL: `%s`\n", strings.ReplaceAll(r.FinalURL, "`", "%60"))
 	}
 	if r.Title != "" || r.HTTPStatus != 0 {
-		fmt.Fprintf(&b, "- Last fetch: HTTP %d, title %q\n", r.HTTPStatus, md(r.Title))
+		fmt.Fprintf(&b, "- Last fetch: HTTP %d, title %q\n", r.HTTPStatus, provider.MD(r.Title))
 	}
 	if len(r.Categories) > 0 {
 		fmt.Fprintf(&b, "- Categories: %s\n", categoryList(r.Categories))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -124,9 +125,9 @@ func analysisLines(b *strings.Builder, c Common) {
 				if i == 5 {
 					break
 				}
-				s := md(d.Engine)
+				s := provider.MD(d.Engine)
 				if d.Result != "" {
-					s += ": " + md(d.Result)
+					s += ": " + provider.MD(d.Result)
 				}
 				ds = append(ds, s)
 			}
@@ -139,7 +140,7 @@ func analysisLines(b *strings.Builder, c Common) {
 	if len(c.Tags) > 0 {
 		var ts []string
 		for _, t := range c.Tags {
-			ts = append(ts, md(t))
+			ts = append(ts, provider.MD(t))
 		}
 		fmt.Fprintf(b, "- Tags: %s\n", strings.Join(ts, ", "))
 	}

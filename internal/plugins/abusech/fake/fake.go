@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider/fakekit"
 )
 
 // Path prefixes of the three services on the fake.
@@ -47,44 +49,28 @@ type Request struct {
 	JSON    map[string]any // JSON bodies
 }
 
-// FaultKind says how an injected fault answers.
-type FaultKind int
-
-// The kinds of fault the server can inject.
-const (
-	KindMalformed   FaultKind = iota + 1 // 200 with a truncated JSON body
-	KindRateLimit                        // 429 with Retry-After
-	KindServerError                      // a 5xx status
-)
-
 // Fault replaces the normal answer to one request.
-type Fault struct {
-	Kind       FaultKind
-	Status     int           // for KindServerError; 503 when zero
-	RetryAfter time.Duration // for KindRateLimit; one second when zero
-}
+type Fault = fakekit.Fault
 
 // Malformed answers 200 with a truncated JSON body.
-func Malformed() Fault { return Fault{Kind: KindMalformed} }
+func Malformed() Fault { return fakekit.Malformed() }
 
-// RateLimit answers 429 with a Retry-After header. abuse.ch documents no
-// rate limit; this stands for a fair-use throttle or a proxy in front of it.
-func RateLimit(retryAfter time.Duration) Fault {
-	return Fault{Kind: KindRateLimit, RetryAfter: retryAfter}
-}
+// RateLimit answers 429 with a Retry-After header (one second when
+// retryAfter is zero). abuse.ch documents no rate limit; this stands for a
+// fair-use throttle or a proxy in front of it.
+func RateLimit(retryAfter time.Duration) Fault { return fakekit.RateLimit(retryAfter) }
 
-// ServerError answers with a 5xx status and an HTML page.
-func ServerError(status int) Fault { return Fault{Kind: KindServerError, Status: status} }
+// ServerError answers with a 5xx status (503 when zero) and an HTML page.
+func ServerError(status int) Fault { return fakekit.ServerError(status) }
 
 // Server is the fake API. Create it with New and serve it with httptest.
 type Server struct {
+	fakekit.Kit[Request] // SetLatency, Inject and Requests
+
 	key  string
 	data Dataset
 
 	mu           sync.Mutex
-	faults       []Fault
-	reqs         []Request
-	latency      time.Duration
 	unknownKeyOK bool // answer an unknown key with 200 instead of 403
 }
 
@@ -102,29 +88,6 @@ func (s *Server) AnswerUnknownKeyWith200(on bool) {
 	s.unknownKeyOK = on
 }
 
-// SetLatency delays every answer by d (or until the request is cancelled).
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = d
-}
-
-// Inject makes the next n requests fail with f, after any faults already queued.
-func (s *Server) Inject(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, f)
-	}
-}
-
-// Requests returns a copy of the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.reqs...)
-}
-
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -139,41 +102,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		req.Form, _ = url.ParseQuery(string(body))
 	}
+	fault, ok := s.Begin(r, req)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
-	s.reqs = append(s.reqs, req)
-	var fault *Fault
-	if len(s.faults) > 0 {
-		fault = &s.faults[0]
-		s.faults = s.faults[1:]
-	}
-	latency, status200 := s.latency, s.unknownKeyOK
+	status200 := s.unknownKeyOK
 	s.mu.Unlock()
-
-	if latency > 0 {
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
-		}
-	}
 	if fault != nil {
 		fail(w, *fault)
 		return
 	}
 	switch key := r.Header.Get("Auth-Key"); {
 	case key == "":
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Unauthorized"})
+		fakekit.WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "Unauthorized"})
 		return
 	case key != s.key:
 		if status200 {
-			writeJSON(w, http.StatusOK, map[string]string{"query_status": "unknown_auth_key", "data": "The Auth-Key you provided is unknown."})
+			fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "unknown_auth_key", "data": "The Auth-Key you provided is unknown."})
 		} else {
-			writeJSON(w, http.StatusForbidden, map[string]string{"query_status": "unknown_auth_key"})
+			fakekit.WriteJSON(w, http.StatusForbidden, map[string]string{"query_status": "unknown_auth_key"})
 		}
 		return
 	}
 	if r.Method != http.MethodPost {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "http_post_expected"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "http_post_expected"})
 		return
 	}
 	switch {
@@ -192,10 +145,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func fail(w http.ResponseWriter, f Fault) {
 	switch f.Kind {
-	case KindMalformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"query_status":"ok","data":[{"id":"1","ioc":`)
-	case KindRateLimit:
+	case fakekit.KindMalformed:
+		fakekit.WriteMalformed(w, `{"query_status":"ok","data":[{"id":"1","ioc":`)
+	case fakekit.KindRateLimit:
 		ra := max(f.RetryAfter, time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(int(ra.Seconds())))
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -206,21 +158,8 @@ func fail(w http.ResponseWriter, f Fault) {
 		if status == 0 {
 			status = http.StatusServiceUnavailable
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, "<html><body><h1>"+strconv.Itoa(status)+" "+http.StatusText(status)+"</h1></body></html>")
+		fakekit.WriteErrorPage(w, status, "text/html; charset=utf-8")
 	}
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
 }
 
 // stamp writes a timestamp the way URLhaus and ThreatFox do.

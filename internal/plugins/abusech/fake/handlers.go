@@ -9,12 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider/fakekit"
 )
 
 func (s *Server) urlhausURL(w http.ResponseWriter, form url.Values) {
 	u := form.Get("url")
 	if p, err := url.Parse(u); u == "" || err != nil || p.Host == "" {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "invalid_url"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "invalid_url"})
 		return
 	}
 	for _, e := range s.data.URLs {
@@ -53,16 +55,16 @@ func (s *Server) urlhausURL(w http.ResponseWriter, form url.Values) {
 		if payloads != nil {
 			m["payloads"] = payloads
 		}
-		writeJSON(w, http.StatusOK, m)
+		fakekit.WriteJSON(w, http.StatusOK, m)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"query_status": "no_results"})
+	fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "no_results"})
 }
 
 func (s *Server) urlhausHost(w http.ResponseWriter, form url.Values) {
 	host := strings.ToLower(strings.TrimSpace(form.Get("host")))
 	if host == "" || strings.ContainsAny(host, "/ :@") && !isIP(host) {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "invalid_host"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "invalid_host"})
 		return
 	}
 	var urls []map[string]any
@@ -81,7 +83,7 @@ func (s *Server) urlhausHost(w http.ResponseWriter, form url.Values) {
 		})
 	}
 	if len(urls) == 0 {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "no_results"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "no_results"})
 		return
 	}
 	m := map[string]any{
@@ -91,7 +93,7 @@ func (s *Server) urlhausHost(w http.ResponseWriter, form url.Values) {
 	if !isIP(host) {
 		m["blacklists"] = s.blacklists(host)
 	}
-	writeJSON(w, http.StatusOK, m)
+	fakekit.WriteJSON(w, http.StatusOK, m)
 }
 
 func (s *Server) blacklists(host string) map[string]string {
@@ -112,16 +114,16 @@ func (s *Server) threatfox(w http.ResponseWriter, body []byte) {
 		SearchTerm string `json:"search_term"`
 	}
 	if err := json.Unmarshal(body, &q); err != nil {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "illegal_json"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "illegal_json"})
 		return
 	}
 	if q.Query != "search_ioc" {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "unknown_query"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "unknown_query"})
 		return
 	}
 	term := strings.TrimSpace(q.SearchTerm)
 	if len(term) < 3 {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "illegal_search_term", "data": "Your search term is too short"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "illegal_search_term", "data": "Your search term is too short"})
 		return
 	}
 	var data []map[string]any
@@ -138,10 +140,10 @@ func (s *Server) threatfox(w http.ResponseWriter, body []byte) {
 		})
 	}
 	if len(data) == 0 {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "no_result", "data": "Your search did not yield any results"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "no_result", "data": "Your search did not yield any results"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"query_status": "ok", "data": data})
+	fakekit.WriteJSON(w, http.StatusOK, map[string]any{"query_status": "ok", "data": data})
 }
 
 var threatDesc = map[string]string{
@@ -153,16 +155,16 @@ var threatDesc = map[string]string{
 // bazaar answers query=get_info&hash=<md5|sha1|sha256>.
 func (s *Server) bazaar(w http.ResponseWriter, form url.Values) {
 	if form.Get("query") != "get_info" {
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "unknown_selector"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "unknown_selector"})
 		return
 	}
 	h := strings.ToLower(strings.TrimSpace(form.Get("hash")))
 	switch {
 	case h == "":
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "no_hash_provided"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "no_hash_provided"})
 		return
 	case !isHex(h) || (len(h) != 32 && len(h) != 40 && len(h) != 64):
-		writeJSON(w, http.StatusOK, map[string]string{"query_status": "illegal_hash"})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "illegal_hash"})
 		return
 	}
 	for _, smp := range s.data.Samples {
@@ -172,7 +174,7 @@ func (s *Server) bazaar(w http.ResponseWriter, form url.Values) {
 		}
 		tags := append([]string(nil), smp.Tags...)
 		sort.Strings(tags)
-		writeJSON(w, http.StatusOK, map[string]any{"query_status": "ok", "data": []map[string]any{{
+		fakekit.WriteJSON(w, http.StatusOK, map[string]any{"query_status": "ok", "data": []map[string]any{{
 			"sha256_hash": s256, "sha3_384_hash": nil, "sha1_hash": s1, "md5_hash": m5,
 			// MalwareBazaar's first_seen has no " UTC" suffix
 			"first_seen": smp.FirstSeen.UTC().Format("2006-01-02 15:04:05"), "last_seen": nil,
@@ -185,7 +187,7 @@ func (s *Server) bazaar(w http.ResponseWriter, form url.Values) {
 		}}})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"query_status": "hash_not_found"})
+	fakekit.WriteJSON(w, http.StatusOK, map[string]string{"query_status": "hash_not_found"})
 }
 
 func isIP(s string) bool {

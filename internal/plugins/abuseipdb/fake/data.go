@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider/fakekit"
 )
 
 // Dataset is what the fake knows: addresses (canonical text form) and their
@@ -168,7 +170,7 @@ func (s *Server) check(w http.ResponseWriter, q url.Values, now time.Time) {
 	if !last.IsZero() {
 		d.LastReportedAt = str(last.UTC().Format("2006-01-02T15:04:05+00:00"))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": d})
+	fakekit.WriteJSON(w, http.StatusOK, map[string]any{"data": d})
 }
 
 // MaxBlockBits is the largest block (shortest prefix) the fake serves, the
@@ -231,7 +233,7 @@ func (s *Server) checkBlock(w http.ResponseWriter, q url.Values, now time.Time) 
 		"addressSpaceDesc": space,
 		"reportedAddress":  list,
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": d})
+	fakekit.WriteJSON(w, http.StatusOK, map[string]any{"data": d})
 }
 
 func within(rs []Report, now time.Time, days int) []Report {

@@ -8,14 +8,14 @@
 package fake
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider/fakekit"
 )
 
 // The documented error details.
@@ -34,46 +34,30 @@ type Request struct {
 	Header   http.Header
 }
 
-// FaultKind says how an injected fault answers.
-type FaultKind int
-
-// The kinds of fault the server can inject.
-const (
-	KindMalformed   FaultKind = iota + 1 // 200 with a body that is not JSON
-	KindRateLimit                        // 429 with Retry-After and X-RateLimit-* headers
-	KindServerError                      // a 5xx status
-)
-
 // Fault replaces the normal answer to one request.
-type Fault struct {
-	Kind       FaultKind
-	Status     int           // for KindServerError; 503 when zero
-	RetryAfter time.Duration // for KindRateLimit; one second when zero
-}
+type Fault = fakekit.Fault
 
 // Malformed answers 200 with a truncated, non-JSON body.
-func Malformed() Fault { return Fault{Kind: KindMalformed} }
+func Malformed() Fault { return fakekit.Malformed() }
 
-// RateLimit answers 429 with the documented body and a Retry-After header.
-func RateLimit(retryAfter time.Duration) Fault {
-	return Fault{Kind: KindRateLimit, RetryAfter: retryAfter}
-}
+// RateLimit answers 429 with the documented body, a Retry-After header (one
+// second when retryAfter is zero) and X-RateLimit-* headers.
+func RateLimit(retryAfter time.Duration) Fault { return fakekit.RateLimit(retryAfter) }
 
-// ServerError answers with a 5xx status.
-func ServerError(status int) Fault { return Fault{Kind: KindServerError, Status: status} }
+// ServerError answers with a 5xx status (503 when zero) and an HTML page.
+func ServerError(status int) Fault { return fakekit.ServerError(status) }
 
 // Server is the fake API. Create it with New and serve it with httptest.
 type Server struct {
+	fakekit.Kit[Request] // SetLatency, Inject and Requests
+
 	key        string
 	data       Dataset
 	now        func() time.Time
 	dailyLimit int
 
-	mu      sync.Mutex
-	used    int // requests counted against the daily limit
-	faults  []Fault
-	reqs    []Request
-	latency time.Duration
+	mu   sync.Mutex
+	used int // requests counted against the daily limit
 }
 
 // New returns a server that accepts key and knows the addresses in data.
@@ -99,50 +83,16 @@ func (s *Server) SetDailyLimit(n int) {
 	s.dailyLimit = n
 }
 
-// SetLatency delays every answer by d (or until the request is cancelled).
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = d
-}
-
-// Inject makes the next n requests fail with f, after any faults already queued.
-func (s *Server) Inject(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, f)
-	}
-}
-
-// Requests returns a copy of the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.reqs...)
-}
-
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/api/v2")
+	fault, ok := s.Begin(r, Request{Method: r.Method, Path: path, RawQuery: r.URL.RawQuery, Query: r.URL.Query(), Header: r.Header.Clone()})
+	if !ok {
+		return
+	}
 	s.mu.Lock()
-	s.reqs = append(s.reqs, Request{Method: r.Method, Path: path, RawQuery: r.URL.RawQuery, Query: r.URL.Query(), Header: r.Header.Clone()})
-	var fault *Fault
-	if len(s.faults) > 0 {
-		fault = &s.faults[0]
-		s.faults = s.faults[1:]
-	}
-	latency, now := s.latency, s.now()
+	now := s.now()
 	s.mu.Unlock()
-	_, _ = io.Copy(io.Discard, r.Body)
-
-	if latency > 0 {
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
-		}
-	}
 	if fault != nil {
 		s.fail(w, *fault, now)
 		return
@@ -198,10 +148,9 @@ func (s *Server) count(w http.ResponseWriter, now time.Time) bool {
 
 func (s *Server) fail(w http.ResponseWriter, f Fault, now time.Time) {
 	switch f.Kind {
-	case KindMalformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"data":{"ipAddress":"1.2.3.4","abuseConfidenceScore":`)
-	case KindRateLimit:
+	case fakekit.KindMalformed:
+		fakekit.WriteMalformed(w, `{"data":{"ipAddress":"1.2.3.4","abuseConfidenceScore":`)
+	case fakekit.KindRateLimit:
 		ra := max(f.RetryAfter, time.Second)
 		h := w.Header()
 		h.Set("Retry-After", strconv.Itoa(int(ra.Seconds())))
@@ -214,9 +163,7 @@ func (s *Server) fail(w http.ResponseWriter, f Fault, now time.Time) {
 		if status == 0 {
 			status = http.StatusServiceUnavailable
 		}
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, "<html><body><h1>"+strconv.Itoa(status)+" "+http.StatusText(status)+"</h1></body></html>")
+		fakekit.WriteErrorPage(w, status, "text/html; charset=UTF-8")
 	}
 }
 
@@ -246,18 +193,7 @@ func writeError(w http.ResponseWriter, status int, detail, parameter string) {
 	if parameter != "" {
 		item.Source = &errorSource{Parameter: parameter}
 	}
-	writeJSON(w, status, errorDoc{Errors: []errorItem{item}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	fakekit.WriteJSON(w, status, errorDoc{Errors: []errorItem{item}})
 }
 
 func nextMidnight(t time.Time) time.Time {

@@ -10,13 +10,12 @@
 package fake
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider/fakekit"
 )
 
 // The response details are assumptions in the style of the API's
@@ -38,43 +37,25 @@ type Request struct {
 	Header          http.Header
 }
 
-// FaultKind says how an injected fault answers.
-type FaultKind int
-
-// The kinds of fault the server can inject.
-const (
-	KindMalformed   FaultKind = iota + 1 // 200 with a truncated JSON body
-	KindRateLimit                        // 429 with Retry-After
-	KindServerError                      // a 5xx status
-)
-
 // Fault replaces the normal answer to one request.
-type Fault struct {
-	Kind       FaultKind
-	Status     int           // for KindServerError; 502 when zero
-	RetryAfter time.Duration // for KindRateLimit; one second when zero
-}
+type Fault = fakekit.Fault
 
 // Malformed answers 200 with a truncated JSON body.
-func Malformed() Fault { return Fault{Kind: KindMalformed} }
+func Malformed() Fault { return fakekit.Malformed() }
 
-// RateLimit answers 429 with a Retry-After header.
-func RateLimit(retryAfter time.Duration) Fault {
-	return Fault{Kind: KindRateLimit, RetryAfter: retryAfter}
-}
+// RateLimit answers 429 with a throttling detail and a Retry-After header
+// (one second when retryAfter is zero).
+func RateLimit(retryAfter time.Duration) Fault { return fakekit.RateLimit(retryAfter) }
 
-// ServerError answers with a 5xx status and an HTML page.
-func ServerError(status int) Fault { return Fault{Kind: KindServerError, Status: status} }
+// ServerError answers with a 5xx status (502 when zero) and an HTML page.
+func ServerError(status int) Fault { return fakekit.ServerError(status) }
 
 // Server is the fake API. Create it with New and serve it with httptest.
 type Server struct {
+	fakekit.Kit[Request] // SetLatency, Inject and Requests
+
 	key  string
 	data Dataset
-
-	mu      sync.Mutex
-	faults  []Fault
-	reqs    []Request
-	latency time.Duration
 }
 
 // New returns a server that accepts key and knows the indicators in data.
@@ -82,50 +63,13 @@ func New(key string, data Dataset) *Server {
 	return &Server{key: key, data: data}
 }
 
-// SetLatency delays every answer by d (or until the request is cancelled).
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = d
-}
-
-// Inject makes the next n requests fail with f, after any faults already queued.
-func (s *Server) Inject(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, f)
-	}
-}
-
-// Requests returns a copy of the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.reqs...)
-}
-
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/api/v1")
 	typ, indicator, section, parsed := splitPath(path)
-	s.mu.Lock()
-	s.reqs = append(s.reqs, Request{Method: r.Method, Path: path, Type: typ, Indicator: indicator, Header: r.Header.Clone()})
-	var fault *Fault
-	if len(s.faults) > 0 {
-		fault = &s.faults[0]
-		s.faults = s.faults[1:]
-	}
-	latency := s.latency
-	s.mu.Unlock()
-	_, _ = io.Copy(io.Discard, r.Body)
-
-	if latency > 0 {
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
-		}
+	fault, ok := s.Begin(r, Request{Method: r.Method, Path: path, Type: typ, Indicator: indicator, Header: r.Header.Clone()})
+	if !ok {
+		return
 	}
 	if fault != nil {
 		fail(w, *fault)
@@ -153,7 +97,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if section != "general" {
-		writeJSON(w, http.StatusOK, map[string]any{})
+		fakekit.WriteJSON(w, http.StatusOK, map[string]any{})
 		return
 	}
 	s.general(w, typ, value)
@@ -161,10 +105,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func fail(w http.ResponseWriter, f Fault) {
 	switch f.Kind {
-	case KindMalformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"indicator":"x","pulse_info":{"count":`)
-	case KindRateLimit:
+	case fakekit.KindMalformed:
+		fakekit.WriteMalformed(w, `{"indicator":"x","pulse_info":{"count":`)
+	case fakekit.KindRateLimit:
 		ra := max(f.RetryAfter, time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(int(ra.Seconds())))
 		writeDetail(w, http.StatusTooManyRequests, "Request was throttled. Expected available in "+strconv.Itoa(int(ra.Seconds()))+" seconds.")
@@ -173,23 +116,10 @@ func fail(w http.ResponseWriter, f Fault) {
 		if status == 0 {
 			status = http.StatusBadGateway
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, "<html><body><h1>"+strconv.Itoa(status)+" "+http.StatusText(status)+"</h1></body></html>")
+		fakekit.WriteErrorPage(w, status, "text/html; charset=utf-8")
 	}
 }
 
 func writeDetail(w http.ResponseWriter, status int, detail string) {
-	writeJSON(w, status, map[string]string{"detail": detail})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	fakekit.WriteJSON(w, status, map[string]string{"detail": detail})
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider/fakekit"
 )
 
 // Dataset is what the fake knows, by canonical indicator (lower-case names
@@ -171,7 +173,7 @@ func (s *Server) general(w http.ResponseWriter, typ, value string) {
 		doc["whois"] = "http://whois.domaintools.com/" + value
 		doc["alexa"] = "http://www.alexa.com/siteinfo/" + value
 	}
-	writeJSON(w, http.StatusOK, doc)
+	fakekit.WriteJSON(w, http.StatusOK, doc)
 }
 
 func orEmpty(l []string) []string {

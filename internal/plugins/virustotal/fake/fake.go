@@ -9,13 +9,14 @@
 package fake
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/plugins/provider/fakekit"
 )
 
 // Request is one request the server received.
@@ -25,46 +26,31 @@ type Request struct {
 	Header http.Header
 }
 
-// FaultKind says how an injected fault answers.
-type FaultKind int
-
-// The kinds of fault the server can inject.
-const (
-	KindMalformed   FaultKind = iota + 1 // 200 with a truncated JSON body
-	KindRateLimit                        // 429 QuotaExceededError with Retry-After
-	KindServerError                      // a 5xx status
-)
-
 // Fault replaces the normal answer to one request.
-type Fault struct {
-	Kind       FaultKind
-	Status     int           // for KindServerError; 503 when zero
-	RetryAfter time.Duration // for KindRateLimit; one minute when zero
-}
+type Fault = fakekit.Fault
 
 // Malformed answers 200 with a truncated JSON body.
-func Malformed() Fault { return Fault{Kind: KindMalformed} }
+func Malformed() Fault { return fakekit.Malformed() }
 
-// RateLimit answers 429 QuotaExceededError with a Retry-After header.
-func RateLimit(retryAfter time.Duration) Fault {
-	return Fault{Kind: KindRateLimit, RetryAfter: retryAfter}
-}
+// RateLimit answers 429 QuotaExceededError with a Retry-After header (one
+// minute when retryAfter is zero).
+func RateLimit(retryAfter time.Duration) Fault { return fakekit.RateLimit(retryAfter) }
 
-// ServerError answers with a 5xx status: 503 TransientError, 504
-// DeadlineExceededError, or a bare HTML page for other statuses.
-func ServerError(status int) Fault { return Fault{Kind: KindServerError, Status: status} }
+// ServerError answers with a 5xx status: 503 TransientError (also when
+// status is zero), 504 DeadlineExceededError, or a bare HTML page for other
+// statuses.
+func ServerError(status int) Fault { return fakekit.ServerError(status) }
 
 // Server is the fake API. Create it with New and serve it with httptest.
 type Server struct {
+	fakekit.Kit[Request] // SetLatency, Inject and Requests
+
 	key  string
 	data Dataset
 
-	mu      sync.Mutex
-	quota   int // requests allowed before QuotaExceededError; 0 means no quota
-	used    int
-	faults  []Fault
-	reqs    []Request
-	latency time.Duration
+	mu    sync.Mutex
+	quota int // requests allowed before QuotaExceededError; 0 means no quota
+	used  int
 }
 
 // New returns a server that accepts key and knows the objects in data.
@@ -80,49 +66,12 @@ func (s *Server) SetQuota(n int) {
 	s.quota, s.used = n, 0
 }
 
-// SetLatency delays every answer by d (or until the request is cancelled).
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = d
-}
-
-// Inject makes the next n requests fail with f, after any faults already queued.
-func (s *Server) Inject(f Fault, n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.faults = append(s.faults, f)
-	}
-}
-
-// Requests returns a copy of the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.reqs...)
-}
-
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.EscapedPath(), "/api/v3")
-	s.mu.Lock()
-	s.reqs = append(s.reqs, Request{Method: r.Method, Path: path, Header: r.Header.Clone()})
-	var fault *Fault
-	if len(s.faults) > 0 {
-		fault = &s.faults[0]
-		s.faults = s.faults[1:]
-	}
-	latency := s.latency
-	s.mu.Unlock()
-	_, _ = io.Copy(io.Discard, r.Body)
-
-	if latency > 0 {
-		select {
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
-		}
+	fault, ok := s.Begin(r, Request{Method: r.Method, Path: path, Header: r.Header.Clone()})
+	if !ok {
+		return
 	}
 	if fault != nil {
 		fail(w, *fault)
@@ -169,10 +118,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func fail(w http.ResponseWriter, f Fault) {
 	switch f.Kind {
-	case KindMalformed:
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"data":{"id":"x","type":"file","attributes":{"last_analysis_stats":{"malicious":`)
-	case KindRateLimit:
+	case fakekit.KindMalformed:
+		fakekit.WriteMalformed(w, `{"data":{"id":"x","type":"file","attributes":{"last_analysis_stats":{"malicious":`)
+	case fakekit.KindRateLimit:
 		ra := f.RetryAfter
 		if ra <= 0 {
 			ra = time.Minute
@@ -194,23 +142,12 @@ func fail(w http.ResponseWriter, f Fault) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	fakekit.WriteJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
 // writeObject writes a JSON:API object document.
 func writeObject(w http.ResponseWriter, typ, collection, id string, attrs map[string]any) {
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
+	fakekit.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{
 		"id": id, "type": typ,
 		"links":      map[string]string{"self": "https://www.virustotal.com/api/v3/" + collection + "/" + id},
 		"attributes": attrs,
