@@ -34,12 +34,7 @@ func (e *env) openRuntime(ctx context.Context, persistent bool) (*runtime, error
 		return nil, err
 	}
 	var cache gateway.Cache = gateway.NewMemoryCache()
-	lc := &lazyCache{open: func() (*store.Store, error) {
-		if cfg.Database.URL != "" {
-			return store.Open(ctx, cfg.Database.URL)
-		}
-		return store.OpenDataDir(ctx, cfg.DataDir)
-	}}
+	lc := &lazyCache{open: func() (*store.Store, error) { return openStore(ctx, cfg) }}
 	if persistent {
 		cache = lc
 	}
@@ -48,6 +43,15 @@ func (e *env) openRuntime(ctx context.Context, persistent bool) (*runtime, error
 		return nil, &config.Error{Source: "plugins", Msg: err.Error()}
 	}
 	return &runtime{cfg: cfg, gw: gw, close: lc.close}, nil
+}
+
+// openStore opens the database: database.url when set, else spotter.db in
+// the data directory.
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	if cfg.Database.URL != "" {
+		return store.Open(ctx, cfg.Database.URL)
+	}
+	return store.OpenDataDir(ctx, cfg.DataDir)
 }
 
 // lazyCache opens the database on the first cache access, so commands that

@@ -37,6 +37,7 @@ type Config struct {
 	Report   Report           `koanf:"report"`
 	Gateway  gateway.Config   `koanf:"gateway"`
 	Database Database         `koanf:"database"`
+	Server   Server           `koanf:"server"`
 	// Plugins holds each plugin's settings, keyed by plugin name
 	// (plugins.abuseipdb.api_key, or SPOTTER_ABUSEIPDB_API_KEY).
 	Plugins map[string]map[string]any `koanf:"plugins"`
@@ -65,6 +66,13 @@ type Database struct {
 	URL string `koanf:"url"`
 }
 
+// Server configures `spotter serve`.
+type Server struct {
+	Addr    string `koanf:"addr"`     // HOST:PORT to listen on
+	TLSCert string `koanf:"tls_cert"` // PEM certificate; TLS is on when both files are set
+	TLSKey  string `koanf:"tls_key"`  // PEM private key
+}
+
 // Report sets the report defaults.
 type Report struct {
 	Format   string `koanf:"format"`
@@ -78,6 +86,7 @@ func Default() Config {
 		Enrich:   Enrich{IPs: true, Accounts: true, Hosts: true, Processes: true, Hashes: true, URLs: true, Domains: true, Mail: true, Timeout: 2 * time.Minute},
 		Report:   Report{Format: "md", MaxChars: 30000},
 		Gateway:  gateway.DefaultConfig(),
+		Server:   Server{Addr: "127.0.0.1:8080"},
 		Plugins:  map[string]map[string]any{},
 	}
 }
@@ -175,6 +184,9 @@ func (c Config) Validate() error {
 	case "md", "markdown", "html", "json":
 	default:
 		return &Error{Key: "report.format", Msg: fmt.Sprintf("%q: expected md, html or json", c.Report.Format)}
+	}
+	if (c.Server.TLSCert == "") != (c.Server.TLSKey == "") {
+		return &Error{Key: "server.tls_cert, server.tls_key", Msg: "expected both or neither"}
 	}
 	if c.Enrich.Timeout <= 0 {
 		return &Error{Key: "enrich.timeout", Msg: fmt.Sprintf("%s: expected a positive duration such as 2m", c.Enrich.Timeout)}

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/spotter-soc/spotter/internal/config"
+	"github.com/spotter-soc/spotter/internal/copilot"
+	"github.com/spotter-soc/spotter/internal/gateway"
+	"github.com/spotter-soc/spotter/internal/plugins"
+	"github.com/spotter-soc/spotter/internal/server"
+	"github.com/spotter-soc/spotter/internal/store"
+)
+
+// copilotRuntime is the database, gateway and engine behind the API and
+// the local prompt commands.
+type copilotRuntime struct {
+	cfg    config.Config
+	st     *store.Store
+	gw     *gateway.Gateway
+	engine *copilot.Engine
+}
+
+func (r *copilotRuntime) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = r.engine.Close(ctx)
+	_ = r.st.Close()
+}
+
+// openCopilot opens the database (database.url, --database-url, or the
+// data directory), the gateway caching in it, and an evaluation engine.
+func (e *env) openCopilot(ctx context.Context, databaseURL string, opts copilot.Options) (*copilotRuntime, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if databaseURL != "" {
+		cfg.Database.URL = databaseURL
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	gw := gateway.New(plugins.Registry(), cfg.Plugins, cfg.Gateway, st.Cache(), e.logger())
+	if err := gw.ConfigErr(); err != nil {
+		_ = st.Close()
+		return nil, &config.Error{Source: "plugins", Msg: err.Error()}
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = cfg.Enrich.Timeout
+	}
+	if opts.Log == nil {
+		opts.Log = e.logger()
+	}
+	eng := copilot.NewEngine(copilot.NewRepo(st), copilot.GatewayInvoker{GW: gw}, opts)
+	return &copilotRuntime{cfg: cfg, st: st, gw: gw, engine: eng}, nil
+}
+
+func (e *env) serveCmd() *cobra.Command {
+	var addr, tlsCert, tlsKey, dbURL string
+	var workers, queue int
+	var evalTimeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the copilot HTTP API with its evaluation workers",
+		Long: `Starts the HTTP API (sessions, prompts, evaluations, skills, plugins, tokens, audit log)
+with the embedded database and in-process evaluation workers. Every route except
+/healthz and /readyz needs "Authorization: Bearer <token>" ('spotter token create').
+The OpenAPI 3.1 document is at /openapi.json.
+
+The address is --addr, else server.addr ($SPOTTER_SERVER_ADDR), else 127.0.0.1:8080.
+TLS is on when --tls-cert and --tls-key (or server.tls_cert and server.tls_key) name
+PEM files. The database is --database-url, else database.url, else spotter.db in the
+data directory. SIGINT or SIGTERM shuts down gracefully.`,
+		Example: `  spotter token create --name alice --role analyst
+  spotter serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := e.loadConfig()
+			if err != nil {
+				return err
+			}
+			if addr == "" {
+				addr = cfg.Server.Addr
+			}
+			if tlsCert == "" && tlsKey == "" {
+				tlsCert, tlsKey = cfg.Server.TLSCert, cfg.Server.TLSKey
+			}
+			if addr == "" {
+				addr = server.DefaultAddr
+			}
+			if (tlsCert == "") != (tlsKey == "") {
+				return usagef("--tls-cert and --tls-key: expected both or neither")
+			}
+			if workers < 1 || queue < 1 {
+				return usagef("--workers and --queue: expected positive numbers (got %d and %d)", workers, queue)
+			}
+			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			rt, err := e.openCopilot(ctx, dbURL, copilot.Options{Workers: workers, Queue: queue, Timeout: evalTimeout})
+			if err != nil {
+				return err
+			}
+			defer rt.close()
+			if rt.st.Dialect() == store.DialectSQLite {
+				// The embedded database has no other workers: whatever is
+				// still running there was cut off by the previous stop.
+				n, err := rt.engine.Repo().FailInterrupted(ctx)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					fmt.Fprintf(e.stderr, "spotter: marked %d interrupted evaluation(s) as failed\n", n)
+				}
+			}
+			srv, err := server.New(server.Config{Store: rt.st, Engine: rt.engine, Catalog: rt.gw, Log: e.logger(), Version: Version})
+			if err != nil {
+				return err
+			}
+			return srv.Serve(ctx, server.ListenOptions{Addr: addr, TLSCert: tlsCert, TLSKey: tlsKey, Ready: func(a string) {
+				scheme := "http"
+				if tlsCert != "" {
+					scheme = "https"
+				}
+				fmt.Fprintf(e.stderr, "spotter: serving the API on %s://%s (OpenAPI at /openapi.json)\n", scheme, a)
+			}})
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "", "listen address HOST:PORT (default server.addr, else "+server.DefaultAddr+")")
+	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
+	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	cmd.Flags().StringVar(&dbURL, "database-url", "", "database URL (postgres://...) or SQLite path; overrides database.url")
+	cmd.Flags().IntVar(&workers, "workers", 8, "evaluations running at once")
+	cmd.Flags().IntVar(&queue, "queue", 64, "evaluations waiting for a worker before new prompts get capacityExceeded")
+	cmd.Flags().DurationVar(&evalTimeout, "evaluation-timeout", 0, "bound on one evaluation (default enrich.timeout)")
+	return cmd
+}

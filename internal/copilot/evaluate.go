@@ -1,0 +1,155 @@
+package copilot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxParallelSteps bounds the skill calls one evaluation makes at once.
+const maxParallelSteps = 4
+
+// evaluate runs a prompt: a direct skill call, or the rule planner's plan.
+// It fills the evaluation's content, sources, entities and result type.
+func (e *Engine) evaluate(ctx context.Context, p Prompt, ev Evaluation) Evaluation {
+	if p.SkillName != "" {
+		return e.evaluateDirect(ctx, p, ev)
+	}
+	var history []Entities
+	if h, err := e.repo.SessionEntities(ctx, p.SessionID); err == nil {
+		history = h
+	} else {
+		e.opts.Log.Warn("reading the session context failed; planning without it", "session", p.SessionID, "err", err)
+	}
+	specs := scopedSpecs(e.inv, p.Plugins)
+	plan := e.planner.Plan(p.Content, specs, history)
+	ev.Entities = plan.Entities
+	if plan.Rejected {
+		ev.ResultType = ResultRejected
+		ev.Suggestions = plan.Suggestions
+		ev.Content = renderRejected(plan, e.inv)
+		return ev
+	}
+	ev.Sources = e.runSteps(ctx, plan.Steps)
+	ev.ResultType = resultOf(ev.Sources)
+	ev.Content = renderPlanned(plan, ev.Sources)
+	return ev
+}
+
+func (e *Engine) evaluateDirect(ctx context.Context, p Prompt, ev Evaluation) Evaluation {
+	spec, err := e.inv.Skill(p.SkillName)
+	if err != nil {
+		ev.ResultType, ev.Error, ev.Content = ResultError, err.Error(), "The skill could not be found: "+err.Error()
+		return ev
+	}
+	step := Step{Skill: spec.ID, Inputs: orEmpty(p.SkillInputs), Reason: "requested directly"}
+	ev.Sources = e.runSteps(ctx, []Step{step})
+	ev.Entities = entitiesOfInputs(p.SkillInputs)
+	ev.ResultType = resultOf(ev.Sources)
+	ev.Content = renderDirect(ev.Sources[0])
+	if ev.Sources[0].Error != "" {
+		ev.Error = ev.Sources[0].Error
+	}
+	return ev
+}
+
+// runSteps calls the skills, at most maxParallelSteps at once, and returns
+// their sources in plan order.
+func (e *Engine) runSteps(ctx context.Context, steps []Step) []SkillSource {
+	out := make([]SkillSource, len(steps))
+	sem := make(chan struct{}, maxParallelSteps)
+	var wg sync.WaitGroup
+	for i, st := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out[i] = SkillSource{Skill: st.Skill, Plugin: pluginOf(st.Skill), Inputs: st.Inputs, Reason: st.Reason, Error: ctx.Err().Error()}
+				return
+			}
+			defer func() { <-sem }()
+			out[i] = e.call(ctx, st)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// call runs one step and records it.
+func (e *Engine) call(ctx context.Context, st Step) SkillSource {
+	src := SkillSource{Skill: st.Skill, Plugin: pluginOf(st.Skill), Inputs: st.Inputs, Reason: st.Reason}
+	if spec, err := e.inv.Skill(st.Skill); err == nil {
+		src.Skill, src.Plugin = spec.ID, spec.Plugin()
+	}
+	start := time.Now()
+	res, err := e.inv.Invoke(ctx, st.Skill, st.Inputs)
+	src.DurationMs = time.Since(start).Milliseconds()
+	if err != nil {
+		src.Error = err.Error()
+		return src
+	}
+	src.CacheHit = res.Cached
+	src.Links = append([]string{}, res.Links...)
+	for _, f := range res.Findings {
+		if f.Link != "" && !containsString(src.Links, f.Link) {
+			src.Links = append(src.Links, f.Link)
+		}
+	}
+	src.summary, src.findings = res.Summary, res.Findings
+	return src
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func pluginOf(id string) string {
+	p, _, _ := strings.Cut(id, ".")
+	return p
+}
+
+// resultOf is success when at least one call succeeded, else error.
+func resultOf(sources []SkillSource) ResultType {
+	for _, s := range sources {
+		if s.Error == "" {
+			return ResultSuccess
+		}
+	}
+	return ResultError
+}
+
+// entitiesOfInputs records the entities a direct skill call was about, so
+// that later prompts can refer to them.
+func entitiesOfInputs(raw map[string]any) Entities {
+	var parts []string
+	for _, v := range raw {
+		switch x := v.(type) {
+		case string:
+			parts = append(parts, x)
+		case []any:
+			for _, i := range x {
+				parts = append(parts, fmt.Sprint(i))
+			}
+		case []string:
+			parts = append(parts, x...)
+		}
+	}
+	return ExtractEntities(strings.Join(parts, " \n "))
+}
+
+// IsRequestError reports whether err lists problems of the request.
+func IsRequestError(err error) (*RequestError, bool) {
+	var re *RequestError
+	ok := errors.As(err, &re)
+	return re, ok
+}
