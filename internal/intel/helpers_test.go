@@ -1,0 +1,141 @@
+package intel
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spotter-soc/spotter/internal/store"
+)
+
+// postgresEnv names the variable that points the tests at a PostgreSQL
+// server; CI sets it to postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+const postgresEnv = "SPOTTER_TEST_POSTGRES_URL"
+
+// testNow is the clock of every test store.
+var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+// eachDialect runs f against a fresh SQLite database and, when a server is
+// configured, a fresh PostgreSQL schema.
+func eachDialect(t *testing.T, f func(t *testing.T, s *Store)) {
+	t.Helper()
+	t.Run(store.DialectSQLite, func(t *testing.T) {
+		t.Parallel()
+		f(t, openTest(t, filepath.Join(t.TempDir(), "spotter.db")))
+	})
+	t.Run(store.DialectPostgres, func(t *testing.T) {
+		t.Parallel()
+		f(t, openTest(t, postgresDSN(t)))
+	})
+}
+
+// newSQLite returns a store in a temporary SQLite file.
+func newSQLite(t testing.TB) *Store {
+	t.Helper()
+	return openTest(t, filepath.Join(t.TempDir(), "spotter.db"))
+}
+
+func openTest(t testing.TB, dsn string) *Store {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	s := NewStore(db)
+	s.now = func() time.Time { return testNow }
+	return s
+}
+
+// postgresDSN creates a schema of its own for the calling test, drops it at
+// cleanup, and returns a DSN whose search_path points into it.
+func postgresDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(postgresEnv)
+	if base == "" {
+		t.Skipf("%s is not set; skipping the PostgreSQL variant (CI runs it)", postgresEnv)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "intel_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base) // registered by the store package
+	if err != nil {
+		t.Fatalf("%s: %v", postgresEnv, err)
+	}
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		_ = admin.Close()
+		t.Fatalf("creating test schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dropping test schema %s: %v", schema, err)
+		}
+		_ = admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", postgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// importText imports a plain list under a source name.
+func importText(t *testing.T, s *Store, source, text string, opts ImportOptions) *ImportReport {
+	t.Helper()
+	opts.Source = source
+	if opts.Format == "" {
+		opts.Format = FormatText
+	}
+	rep, err := s.ImportReader(context.Background(), strings.NewReader(text), source+".txt", opts)
+	if err != nil {
+		t.Fatalf("import %s: %v", source, err)
+	}
+	return rep
+}
+
+// lookupOne looks one value up and returns its matches.
+func lookupOne(t *testing.T, s *Store, v string) []Match {
+	t.Helper()
+	res, err := s.Lookup(context.Background(), v)
+	if err != nil {
+		t.Fatalf("Lookup(%q): %v", v, err)
+	}
+	if len(res) != 1 {
+		t.Fatalf("Lookup(%q): %d results", v, len(res))
+	}
+	return res[0].Matches
+}
+
+// count returns the number of stored entries.
+func count(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	if err := s.DB().DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM intel_indicators").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// writeFile writes a file under dir and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
