@@ -45,12 +45,7 @@ func (e *env) openIntel(ctx context.Context) (*intel.Store, config.Config, func(
 	if err != nil {
 		return nil, cfg, nil, err
 	}
-	var db *store.Store
-	if cfg.Database.URL != "" {
-		db, err = store.Open(ctx, cfg.Database.URL)
-	} else {
-		db, err = store.OpenDataDir(ctx, cfg.DataDir)
-	}
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, cfg, nil, fmt.Errorf("database: %w", err)
 	}

@@ -5,14 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/spotter-soc/spotter/internal/incident"
+	"github.com/spotter-soc/spotter/internal/intel"
 	"github.com/spotter-soc/spotter/internal/investigate"
+	intelplugin "github.com/spotter-soc/spotter/internal/plugins/intel"
 	"github.com/spotter-soc/spotter/internal/report"
+	"github.com/spotter-soc/spotter/internal/skill"
+	"github.com/spotter-soc/spotter/internal/store"
 )
 
 func (e *env) investigateCmd() *cobra.Command {
@@ -21,6 +27,7 @@ func (e *env) investigateCmd() *cobra.Command {
 		out      string
 		maxChars int
 		noCache  bool
+		intelIn  []string
 	)
 	cmd := &cobra.Command{
 		Use:   "investigate FILE|-",
@@ -36,6 +43,10 @@ Accepted input shapes, detected automatically:
   - {"incident": <ARM incident>, "entities": {"entities": [...], "metaData": [...]}}
     (the list-entities response as returned by the API);
   - an ARM incident resource on its own.
+
+--intel FILE imports a feed into the local intelligence store first (the same as
+'spotter intel import FILE'; importing it again changes nothing), so its indicators are
+matched offline.
 
 Exit codes: 0 success, 2 bad input (the message names the file, the JSON path and
 what was expected), 1 other failures.`,
@@ -80,15 +91,22 @@ what was expected), 1 other failures.`,
 				}
 				return fmt.Errorf("%s: %w", inputName(args[0]), err)
 			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			if err := e.importIntel(ctx, rt, intelIn); err != nil {
+				return err
+			}
+			specs, err := e.enrichingSkills(ctx, rt)
+			if err != nil {
+				return err
+			}
 			iv := investigate.New(cfg.Incident, map[string]bool{
 				investigate.CategoryIPs: cfg.Enrich.IPs, investigate.CategoryAccounts: cfg.Enrich.Accounts,
 				investigate.CategoryHosts: cfg.Enrich.Hosts, investigate.CategoryProcesses: cfg.Enrich.Processes,
 				investigate.CategoryHashes: cfg.Enrich.Hashes, investigate.CategoryURLs: cfg.Enrich.URLs,
 				investigate.CategoryDomains: cfg.Enrich.Domains, investigate.CategoryMail: cfg.Enrich.Mail,
-			}, investigate.SkillSources(invoker{gw: rt.gw, noCache: noCache}, rt.gw.Configured())...)
+			}, investigate.SkillSources(invoker{gw: rt.gw, noCache: noCache}, specs)...)
 			iv.Timeout = cfg.Enrich.Timeout
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
 			r := iv.Run(ctx, inc)
 			for _, m := range rt.gw.Metrics() {
 				if m.Calls+m.CacheHits+m.Deduplicated == 0 {
@@ -106,7 +124,67 @@ what was expected), 1 other failures.`,
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "md", "report format: md, html or json (default from report.format)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the report to FILE instead of standard output")
+	cmd.Flags().StringArrayVar(&intelIn, "intel", nil, "import a threat-intelligence feed file (STIX, MISP, CSV or a plain list) into the local store before investigating; repeatable, idempotent")
 	cmd.Flags().BoolVar(&noCache, "no-cache", false, "ignore cached skill results and ask every provider again")
 	cmd.Flags().IntVar(&maxChars, "max-chars", 30000, "size budget for md and html, met by aggregating detail (0: no limit; default from report.max_chars)")
 	return cmd
+}
+
+// importIntel imports feed files into the local intelligence store.
+func (e *env) importIntel(ctx context.Context, rt *runtime, files []string) error {
+	if len(files) == 0 {
+		return nil
+	}
+	st, err := rt.db.store()
+	if err != nil {
+		return err
+	}
+	is := intel.NewStore(st)
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			return usagef("--intel %s: no such file or directory", f)
+		}
+		rep, err := is.ImportPath(ctx, f, intel.ImportOptions{})
+		if err != nil {
+			return &usageError{fmt.Errorf("--intel %s: %w", f, err)}
+		}
+		fmt.Fprintf(e.stderr, "spotter: --intel %s: %s\n", f, rep.Summary())
+	}
+	return nil
+}
+
+// enrichingSkills lists the configured skills an investigation asks. The
+// local intelligence lookup is left out while its store is empty, so the
+// report keeps saying what would fill the IP and indicator sections.
+func (e *env) enrichingSkills(ctx context.Context, rt *runtime) ([]skill.Spec, error) {
+	var out []skill.Spec
+	for _, s := range rt.gw.Configured() {
+		if s.ID == intelplugin.LookupID {
+			has, err := e.intelHasData(ctx, rt)
+			if err != nil {
+				return nil, err
+			}
+			if !has {
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// intelHasData reports whether the local store holds any indicator,
+// without creating a database that does not exist yet.
+func (e *env) intelHasData(ctx context.Context, rt *runtime) (bool, error) {
+	if rt.cfg.Database.URL == "" {
+		if _, err := os.Stat(filepath.Join(rt.cfg.DataDir, store.FileName)); err != nil {
+			return false, nil
+		}
+	}
+	st, err := rt.db.store()
+	if err != nil {
+		return false, err
+	}
+	empty, err := intel.NewStore(st).Empty(ctx)
+	return !empty, err
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spotter-soc/spotter/internal/config"
 	"github.com/spotter-soc/spotter/internal/gateway"
+	"github.com/spotter-soc/spotter/internal/intel"
 	"github.com/spotter-soc/spotter/internal/plugins"
 	"github.com/spotter-soc/spotter/internal/skill"
 	"github.com/spotter-soc/spotter/internal/store"
@@ -22,6 +23,7 @@ type runtime struct {
 	cfg   config.Config
 	gw    *gateway.Gateway
 	close func()
+	db    *lazyCache // the database, opened on first use
 }
 
 // openRuntime builds the gateway over every built-in plugin. With persistent
@@ -38,11 +40,18 @@ func (e *env) openRuntime(ctx context.Context, persistent bool) (*runtime, error
 	if persistent {
 		cache = lc
 	}
-	gw := gateway.New(plugins.Registry(), cfg.Plugins, cfg.Gateway, cache, e.logger())
+	opener := func(context.Context) (*intel.Store, error) {
+		st, err := lc.store()
+		if err != nil {
+			return nil, err
+		}
+		return intel.NewStore(st), nil
+	}
+	gw := gateway.New(plugins.Registry(plugins.Options{IntelStore: opener}), cfg.Plugins, cfg.Gateway, cache, e.logger())
 	if err := gw.ConfigErr(); err != nil {
 		return nil, &config.Error{Source: "plugins", Msg: err.Error()}
 	}
-	return &runtime{cfg: cfg, gw: gw, close: lc.close}, nil
+	return &runtime{cfg: cfg, gw: gw, close: lc.close, db: lc}, nil
 }
 
 // openStore opens the database: database.url when set, else spotter.db in
@@ -62,6 +71,14 @@ type lazyCache struct {
 	st    *store.Store
 	cache gateway.Cache
 	err   error
+}
+
+// store returns the database, opening it on first use.
+func (l *lazyCache) store() (*store.Store, error) {
+	if _, err := l.get(); err != nil {
+		return nil, err
+	}
+	return l.st, nil
 }
 
 func (l *lazyCache) get() (gateway.Cache, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/spotter-soc/spotter/internal/config"
 	"github.com/spotter-soc/spotter/internal/copilot"
 	"github.com/spotter-soc/spotter/internal/gateway"
+	"github.com/spotter-soc/spotter/internal/intel"
 	"github.com/spotter-soc/spotter/internal/plugins"
 	"github.com/spotter-soc/spotter/internal/server"
 	"github.com/spotter-soc/spotter/internal/store"
@@ -47,7 +48,8 @@ func (e *env) openCopilot(ctx context.Context, databaseURL string, opts copilot.
 	if err != nil {
 		return nil, err
 	}
-	gw := gateway.New(plugins.Registry(), cfg.Plugins, cfg.Gateway, st.Cache(), e.logger())
+	opener := func(context.Context) (*intel.Store, error) { return intel.NewStore(st), nil }
+	gw := gateway.New(plugins.Registry(plugins.Options{IntelStore: opener}), cfg.Plugins, cfg.Gateway, st.Cache(), e.logger())
 	if err := gw.ConfigErr(); err != nil {
 		_ = st.Close()
 		return nil, &config.Error{Source: "plugins", Msg: err.Error()}
@@ -118,6 +120,14 @@ data directory. SIGINT or SIGTERM shuts down gracefully.`,
 				if n > 0 {
 					fmt.Fprintf(e.stderr, "spotter: marked %d interrupted evaluation(s) as failed\n", n)
 				}
+			}
+			// Configured threat-intelligence feeds are synced on their schedule while the server runs.
+			sy, err := e.intelSyncer(rt.cfg, rt.st, rt.gw)
+			if err != nil {
+				return err
+			}
+			if sy != nil {
+				go sy.Run(ctx)
 			}
 			srv, err := server.New(server.Config{Store: rt.st, Engine: rt.engine, Catalog: rt.gw, Log: e.logger(), Version: Version})
 			if err != nil {

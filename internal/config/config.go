@@ -123,7 +123,7 @@ func Load(path string, environ []string) (Config, error) {
 		explicit = path != ""
 	}
 	if !explicit {
-		if dir, err := os.UserConfigDir(); err == nil {
+		if dir := userConfigDir(getenv); dir != "" {
 			p := filepath.Join(dir, "spotter", "spotter.yaml")
 			if _, err := os.Stat(p); err == nil {
 				path = p
@@ -316,7 +316,7 @@ func DefaultDataDir(getenv func(string) string) string {
 	if d := getenv("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
 		return filepath.Join(d, "spotter")
 	}
-	home, err := os.UserHomeDir()
+	home, err := homeDir(getenv)
 	switch {
 	case runtime.GOOS == "windows":
 		if d := getenv("LocalAppData"); d != "" {
@@ -408,4 +408,31 @@ func toMap(v reflect.Value) any {
 		}
 	}
 	return v.Interface()
+}
+
+// homeDir is $HOME from the given environment, else the process's home.
+func homeDir(getenv func(string) string) (string, error) {
+	if h := getenv("HOME"); h != "" {
+		return h, nil
+	}
+	return os.UserHomeDir()
+}
+
+// userConfigDir is $XDG_CONFIG_HOME, else the platform's per-user
+// configuration directory, both from the given environment.
+func userConfigDir(getenv func(string) string) string {
+	if d := getenv("XDG_CONFIG_HOME"); d != "" && filepath.IsAbs(d) {
+		return d
+	}
+	if runtime.GOOS == "windows" {
+		return getenv("AppData")
+	}
+	home, err := homeDir(getenv)
+	if err != nil {
+		return ""
+	}
+	if runtime.GOOS == "darwin" {
+		return filepath.Join(home, "Library", "Application Support")
+	}
+	return filepath.Join(home, ".config")
 }

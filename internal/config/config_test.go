@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -25,8 +26,8 @@ func TestDefaults(t *testing.T) {
 	if c.Report.MaxChars != 30000 || c.Report.Format != "md" || !c.Enrich.Mail || !c.Incident.ExtractFromText || c.Enrich.Timeout != 2*time.Minute {
 		t.Errorf("defaults: %+v", c)
 	}
-	if c.DataDir == "" {
-		t.Error("no default data directory")
+	if c.DataDir != filepath.Join("/home/u", ".local", "share", "spotter") && runtime.GOOS == "linux" {
+		t.Errorf("data directory %q must follow the given HOME", c.DataDir)
 	}
 }
 

@@ -86,7 +86,7 @@ type fakeInvoker struct {
 	calls atomic.Int64
 }
 
-func newFakeInvoker() *fakeInvoker { return &fakeInvoker{reg: plugins.Registry()} }
+func newFakeInvoker() *fakeInvoker { return &fakeInvoker{reg: plugins.Registry(plugins.Options{})} }
 
 func (f *fakeInvoker) Invoke(ctx context.Context, name string, raw map[string]any) (*skill.Result, error) {
 	spec, err := f.reg.Lookup(name)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spotter-soc/spotter/internal/plugins/reputation"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -65,6 +66,7 @@ var brands = map[string][]string{
 	"intune":         {"intune"},
 	"mdti":           {"defender ti", "defender threat intelligence", "mdti"},
 	"scriptanalyzer": {"script analyzer", "scriptanalyzer"},
+	"intel":          {"local intel", "local feed", "local threat", "our feeds", "our threat feeds"},
 	// The aggregate is named after what it does, not after a provider.
 	"reputation": {},
 }
@@ -214,14 +216,18 @@ func containsAny(s string, words []string) bool {
 	return false
 }
 
-// better orders candidates: higher score, then a list input (one call for
-// many entities), then more kinds accepted, then id.
+// better orders candidates: higher score, then the batch reputation skill
+// (it asks every configured provider, local intelligence included), then a
+// list input (one call for many entities), then more kinds accepted, then id.
 func better(c, best *candidate) bool {
 	if best == nil {
 		return true
 	}
 	if c.score != best.score {
 		return c.score > best.score
+	}
+	if ca, ba := c.spec.ID == reputation.ID, best.spec.ID == reputation.ID; ca != ba {
+		return ca
 	}
 	cl, bl := hasListInput(c), hasListInput(best)
 	if cl != bl {

@@ -44,7 +44,7 @@ func stepStrings(steps []Step) []string {
 }
 
 func TestPlannerTable(t *testing.T) {
-	specs := plugins.Registry().Specs()
+	specs := plugins.Registry(plugins.Options{}).Specs()
 	const rejected = "rejected"
 	tests := []struct {
 		prompt string
@@ -131,7 +131,7 @@ func TestPlannerTable(t *testing.T) {
 
 func TestPlannerPluginScope(t *testing.T) {
 	var scoped []skill.Spec
-	for _, s := range plugins.Registry().Specs() {
+	for _, s := range plugins.Registry(plugins.Options{}).Specs() {
 		if inScope(s.Plugin(), []string{"virustotal"}) {
 			scoped = append(scoped, s)
 		}

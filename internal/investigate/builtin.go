@@ -21,12 +21,12 @@ func Builtin() []Source {
 // report section, so each section can say what would fill it.
 func NotConfigured() []Missing {
 	return []Missing{
-		{report.SectionIPs, "", "add an AbuseIPDB, VirusTotal or Microsoft Defender TI plugin"},
+		{report.SectionIPs, "", "add an AbuseIPDB, VirusTotal or Microsoft Defender TI plugin, or import threat feeds (spotter intel import)"},
 		{report.SectionAccounts, "", "add the Microsoft Entra ID plugin for profile, devices, groups and sign-ins"},
 		{report.SectionUserRisk, "", "add the Microsoft Entra ID plugin with Identity Protection access"},
 		{report.SectionDevices, "", "add the Microsoft Intune plugin for compliance and last check-in"},
 		{report.SectionProcesses, "", "no command-line analyser is configured; review the command lines below by hand"},
-		{report.SectionIndicators, "", "add a VirusTotal, abuse.ch, AlienVault OTX or Microsoft Defender TI plugin for hash, URL and domain reputation"},
+		{report.SectionIndicators, "", "add a VirusTotal, abuse.ch, AlienVault OTX or Microsoft Defender TI plugin, or import threat feeds (spotter intel import), for hash, URL and domain reputation"},
 	}
 }
 

@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite docs/SKILLS.md")
 // TestSkillsDoc keeps docs/SKILLS.md in step with the skill declarations it
 // is generated from. Regenerate with: go test ./internal/plugins/ -run SkillsDoc -update
 func TestSkillsDoc(t *testing.T) {
-	got := SkillsMarkdown(Registry())
+	got := SkillsMarkdown(Registry(Options{}))
 	path := filepath.Join("..", "..", "docs", "SKILLS.md")
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {

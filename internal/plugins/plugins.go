@@ -5,6 +5,7 @@ import (
 	"github.com/spotter-soc/spotter/internal/plugins/abusech"
 	"github.com/spotter-soc/spotter/internal/plugins/abuseipdb"
 	"github.com/spotter-soc/spotter/internal/plugins/entra"
+	intelplugin "github.com/spotter-soc/spotter/internal/plugins/intel"
 	"github.com/spotter-soc/spotter/internal/plugins/intune"
 	"github.com/spotter-soc/spotter/internal/plugins/mdti"
 	"github.com/spotter-soc/spotter/internal/plugins/otx"
@@ -14,13 +15,20 @@ import (
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
+// Options are what built-in plugins need from the process that runs them.
+type Options struct {
+	// IntelStore opens the local threat-intelligence store; nil makes
+	// intel.Lookup fail with an explanation.
+	IntelStore intelplugin.Opener
+}
+
 // Registry returns a new registry holding every built-in plugin.
-func Registry() *skill.Registry {
+func Registry(o Options) *skill.Registry {
 	r := skill.NewRegistry()
 	for _, p := range []skill.Plugin{
 		abuseipdb.New(), virustotal.New(), abusech.New(), otx.New(),
 		entra.New(), intune.New(), mdti.New(),
-		reputation.New(), scriptanalyzer.New(),
+		reputation.New(), scriptanalyzer.New(), intelplugin.New(o.IntelStore),
 	} {
 		r.MustRegister(p)
 	}

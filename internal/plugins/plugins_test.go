@@ -5,7 +5,7 @@ import "testing"
 // Every built-in plugin registers without id or alias collisions, and every
 // skill declaration is valid (MustRegister panics otherwise).
 func TestRegistry(t *testing.T) {
-	r := Registry()
+	r := Registry(Options{})
 	if len(r.Plugins()) < 8 {
 		t.Errorf("plugins: %d", len(r.Plugins()))
 	}
