@@ -29,12 +29,12 @@ func Verdict(inc *incident.Incident, e *incident.Entities, findings []skill.Find
 	var sum []string
 	switch {
 	case counts[skill.Malicious] > 0:
-		sum = append(sum, fmt.Sprintf("Likely true positive: %s judged malicious (%s)", plural(counts[skill.Malicious], "indicator"), list(values(bad, skill.Malicious), 3)))
+		sum = append(sum, fmt.Sprintf("Likely true positive: %s judged malicious (%s)", plural(counts[skill.Malicious], "indicator"), describe(bad, skill.Malicious)))
 		if n := counts[skill.Suspicious]; n > 0 {
 			sum = append(sum, fmt.Sprintf("%d more suspicious", n))
 		}
 	case counts[skill.Suspicious] > 0:
-		sum = append(sum, fmt.Sprintf("Needs review: %s judged suspicious (%s), none malicious", plural(counts[skill.Suspicious], "indicator"), list(values(bad, skill.Suspicious), 3)))
+		sum = append(sum, fmt.Sprintf("Needs review: %s judged suspicious (%s), none malicious", plural(counts[skill.Suspicious], "indicator"), describe(bad, skill.Suspicious)))
 	case len(v.Indicators) > 0:
 		sum = append(sum, fmt.Sprintf("No malicious or suspicious verdicts on the %d indicators judged", len(v.Indicators)))
 	default:
@@ -80,7 +80,9 @@ func recommend(inc *incident.Incident, e *incident.Entities, v report.Verdict) [
 	if serious && len(e.Hosts) > 0 {
 		add("Isolate %s and collect an investigation package before remediation.", list(hostValues(e.Hosts), 5))
 	}
-	if len(e.CmdlinesAnalyzed) > 0 {
+	if badProcs := valuesOfType(v.Indicators, "process"); len(badProcs) > 0 {
+		add("Trace the processes behind the %s judged malicious or suspicious under Processes: their parent chain, the files they wrote and the connections they made.", plural(len(badProcs), "command line"))
+	} else if len(e.CmdlinesAnalyzed) > 0 {
 		add("Review the %s under Processes for attacker tradecraft (encoded commands, download cradles, credential access).", plural(len(e.CmdlinesAnalyzed), "command line"))
 	}
 	if len(e.CVEs) > 0 {
@@ -109,14 +111,31 @@ func byLevel(vs []skill.Verdict, levels ...skill.Level) []skill.Verdict {
 	return out
 }
 
-func values(vs []skill.Verdict, level skill.Level) []string {
-	var out []string
+// describe names the indicators of one level, command lines only by count:
+// they are long, and the table below lists them.
+func describe(vs []skill.Verdict, level skill.Level) string {
+	var names []string
+	procs := 0
 	for _, v := range vs {
-		if v.Level == level {
-			out = append(out, v.Indicator)
+		switch {
+		case v.Level != level:
+		case v.Type == "process":
+			procs++
+		default:
+			names = append(names, v.Indicator)
 		}
 	}
-	return out
+	if procs > 0 {
+		return list(append(trim(names, 3), plural(procs, "command line")), 4)
+	}
+	return list(names, 3)
+}
+
+func trim(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], fmt.Sprintf("%d more", len(s)-n))
+	}
+	return s
 }
 
 // valuesOfType lists the malicious and suspicious indicators of one type.
