@@ -2,11 +2,7 @@ package copilot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,10 +13,8 @@ import (
 	"github.com/spotter-soc/spotter/internal/plugins"
 	"github.com/spotter-soc/spotter/internal/skill"
 	"github.com/spotter-soc/spotter/internal/store"
+	"github.com/spotter-soc/spotter/internal/store/storetest"
 )
-
-// postgresEnv points the tests at a PostgreSQL server.
-const postgresEnv = "SPOTTER_TEST_POSTGRES_URL"
 
 // eachDialect runs f against a fresh SQLite database and, when a server is
 // configured, a PostgreSQL schema of its own.
@@ -32,44 +26,18 @@ func eachDialect(t *testing.T, f func(t *testing.T, st *store.Store)) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		base := os.Getenv(postgresEnv)
-		if base == "" {
-			t.Skipf("%s is not set; skipping the PostgreSQL variant", postgresEnv)
-		}
-		f(t, OpenTestStore(t, base))
+		f(t, OpenTestStore(t, storetest.PostgresURL(t)))
 	})
 }
 
 // OpenTestStore opens a migrated store for a test: SQLite in a temporary
-// directory when pgURL is empty, else a PostgreSQL schema created for the
-// test and dropped at cleanup.
-func OpenTestStore(t testing.TB, pgURL string) *store.Store {
+// directory when dsn is empty, else the database dsn names (for PostgreSQL,
+// a schema of the test's own from storetest.PostgresURL).
+func OpenTestStore(t testing.TB, dsn string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	dsn := filepath.Join(t.TempDir(), "spotter.db")
-	if pgURL != "" {
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		schema := "t_" + hex.EncodeToString(b)
-		admin, err := store.Open(ctx, pgURL)
-		if err != nil {
-			t.Fatalf("%s: %v", postgresEnv, err)
-		}
-		if _, err := admin.DB().ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatalf("creating test schema: %v", err)
-		}
-		t.Cleanup(func() {
-			_, _ = admin.DB().ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = admin.Close()
-		})
-		u, err := url.Parse(pgURL)
-		if err != nil {
-			t.Fatalf("%s: %v", postgresEnv, err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		dsn = u.String()
+	if dsn == "" {
+		dsn = filepath.Join(t.TempDir(), "spotter.db")
 	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {

@@ -2,10 +2,6 @@ package intel
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,11 +9,8 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/store"
+	"github.com/spotter-soc/spotter/internal/store/storetest"
 )
-
-// postgresEnv names the variable that points the tests at a PostgreSQL
-// server; CI sets it to postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-const postgresEnv = "SPOTTER_TEST_POSTGRES_URL"
 
 // testNow is the clock of every test store.
 var testNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -32,7 +25,7 @@ func eachDialect(t *testing.T, f func(t *testing.T, s *Store)) {
 	})
 	t.Run(store.DialectPostgres, func(t *testing.T) {
 		t.Parallel()
-		f(t, openTest(t, postgresDSN(t)))
+		f(t, openTest(t, storetest.PostgresURL(t)))
 	})
 }
 
@@ -52,42 +45,6 @@ func openTest(t testing.TB, dsn string) *Store {
 	s := NewStore(db)
 	s.now = func() time.Time { return testNow }
 	return s
-}
-
-// postgresDSN creates a schema of its own for the calling test, drops it at
-// cleanup, and returns a DSN whose search_path points into it.
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skipf("%s is not set; skipping the PostgreSQL variant (CI runs it)", postgresEnv)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "intel_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base) // registered by the store package
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		_ = admin.Close()
-		t.Fatalf("creating test schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping test schema %s: %v", schema, err)
-		}
-		_ = admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // importText imports a plain list under a source name.

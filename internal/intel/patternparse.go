@@ -42,14 +42,24 @@ func (ps *patternParser) observations(depth int) (node, error) {
 
 // obsOr: obsAnd (OR obsAnd)*
 func (ps *patternParser) obsOr(depth int) (node, error) {
-	n, err := ps.obsAnd(depth)
+	return ps.orOf(depth, ps.obsAnd)
+}
+
+// obsAnd: observation (AND observation)*
+func (ps *patternParser) obsAnd(depth int) (node, error) {
+	return ps.andOf(depth, ps.observation, "AND of observations")
+}
+
+// orOf parses operand (OR operand)*; a single operand stands for itself.
+func (ps *patternParser) orOf(depth int, operand func(depth int) (node, error)) (node, error) {
+	n, err := operand(depth)
 	if err != nil {
 		return nil, err
 	}
 	kids := []node{n}
 	for ps.keyword("OR") {
 		ps.next()
-		m, err := ps.obsAnd(depth)
+		m, err := operand(depth)
 		if err != nil {
 			return nil, err
 		}
@@ -61,18 +71,19 @@ func (ps *patternParser) obsOr(depth int) (node, error) {
 	return orNode{kids}, nil
 }
 
-// obsAnd: observation (AND observation)*
-func (ps *patternParser) obsAnd(depth int) (node, error) {
-	n, err := ps.observation(depth)
+// andOf parses operand (AND operand)*; a conjunction is not supported and
+// becomes an unsupportedNode named what.
+func (ps *patternParser) andOf(depth int, operand func(depth int) (node, error), what string) (node, error) {
+	n, err := operand(depth)
 	if err != nil {
 		return nil, err
 	}
 	for ps.keyword("AND") {
 		ps.next()
-		if _, err := ps.observation(depth); err != nil {
+		if _, err := operand(depth); err != nil {
 			return nil, err
 		}
-		n = unsupportedNode{"AND of observations"}
+		n = unsupportedNode{what}
 	}
 	return n, nil
 }
@@ -152,39 +163,12 @@ func (ps *patternParser) qualifier() (string, error) {
 
 // compOr: compAnd (OR compAnd)*
 func (ps *patternParser) compOr(depth int) (node, error) {
-	n, err := ps.compAnd(depth)
-	if err != nil {
-		return nil, err
-	}
-	kids := []node{n}
-	for ps.keyword("OR") {
-		ps.next()
-		m, err := ps.compAnd(depth)
-		if err != nil {
-			return nil, err
-		}
-		kids = append(kids, m)
-	}
-	if len(kids) == 1 {
-		return n, nil
-	}
-	return orNode{kids}, nil
+	return ps.orOf(depth, ps.compAnd)
 }
 
 // compAnd: test (AND test)*
 func (ps *patternParser) compAnd(depth int) (node, error) {
-	n, err := ps.test(depth)
-	if err != nil {
-		return nil, err
-	}
-	for ps.keyword("AND") {
-		ps.next()
-		if _, err := ps.test(depth); err != nil {
-			return nil, err
-		}
-		n = unsupportedNode{"AND of comparisons"}
-	}
-	return n, nil
+	return ps.andOf(depth, ps.test, "AND of comparisons")
 }
 
 // test: '(' compOr ')' | EXISTS path | path NOT? op literal

@@ -3,15 +3,11 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -21,9 +17,8 @@ import (
 	"github.com/spotter-soc/spotter/internal/gateway"
 	"github.com/spotter-soc/spotter/internal/skill"
 	"github.com/spotter-soc/spotter/internal/store"
+	"github.com/spotter-soc/spotter/internal/store/storetest"
 )
-
-const postgresEnv = "SPOTTER_TEST_POSTGRES_URL"
 
 // fakePlugin is a provider with two skills and no network.
 type fakePlugin struct{ runs *atomic.Int64 }
@@ -64,30 +59,13 @@ type harness struct {
 	runs   *atomic.Int64
 }
 
-func openStore(t testing.TB, pgURL string) *store.Store {
+// openStore opens a migrated store: SQLite in a temporary directory when
+// dsn is empty, else the database dsn names.
+func openStore(t testing.TB, dsn string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	dsn := filepath.Join(t.TempDir(), "spotter.db")
-	if pgURL != "" {
-		b := make([]byte, 6)
-		_, _ = rand.Read(b)
-		schema := "t_" + hex.EncodeToString(b)
-		admin, err := store.Open(ctx, pgURL)
-		if err != nil {
-			t.Fatalf("%s: %v", postgresEnv, err)
-		}
-		if _, err := admin.DB().ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatalf("creating test schema: %v", err)
-		}
-		t.Cleanup(func() {
-			_, _ = admin.DB().ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			_ = admin.Close()
-		})
-		u, _ := url.Parse(pgURL)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		dsn = u.String()
+	if dsn == "" {
+		dsn = filepath.Join(t.TempDir(), "spotter.db")
 	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -97,9 +75,9 @@ func openStore(t testing.TB, pgURL string) *store.Store {
 	return st
 }
 
-func newHarness(t testing.TB, pgURL string, opts copilot.Options) *harness {
+func newHarness(t testing.TB, dsn string, opts copilot.Options) *harness {
 	t.Helper()
-	st := openStore(t, pgURL)
+	st := openStore(t, dsn)
 	runs := &atomic.Int64{}
 	reg := skill.NewRegistry()
 	reg.MustRegister(fakePlugin{runs: runs})
@@ -132,11 +110,7 @@ func eachDialect(t *testing.T, f func(t *testing.T, h *harness)) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		base := os.Getenv(postgresEnv)
-		if base == "" {
-			t.Skipf("%s is not set; skipping the PostgreSQL variant", postgresEnv)
-		}
-		f(t, newHarness(t, base, copilot.Options{}))
+		f(t, newHarness(t, storetest.PostgresURL(t), copilot.Options{}))
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/copilot"
+	"github.com/spotter-soc/spotter/internal/store/storetest"
 )
 
 // TestLoadDirectSkillPrompts has 50 clients submit direct-skill prompts on
@@ -25,7 +26,11 @@ func TestLoadDirectSkillPrompts(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("SPOTTER_LOAD_REQUESTS")); err == nil && v > 0 {
 		perClient = v
 	}
-	h := newHarness(t, os.Getenv(postgresEnv), copilot.Options{Workers: 16, Queue: 128})
+	var dsn string // SQLite unless a PostgreSQL server is configured
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		dsn = storetest.PostgresURL(t)
+	}
+	h := newHarness(t, dsn, copilot.Options{Workers: 16, Queue: 128})
 	const ips = 10
 	// Warm the cache: one call per address.
 	sid := h.newSession()

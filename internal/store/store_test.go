@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,11 +10,8 @@ import (
 	"time"
 
 	"github.com/spotter-soc/spotter/internal/gateway"
+	"github.com/spotter-soc/spotter/internal/store/storetest"
 )
-
-// postgresEnv names the variable that points the tests at a PostgreSQL
-// server; CI sets it to postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-const postgresEnv = "SPOTTER_TEST_POSTGRES_URL"
 
 // eachDialect runs f against a fresh SQLite database and, when a server is
 // configured, a fresh PostgreSQL schema.
@@ -29,7 +23,7 @@ func eachDialect(t *testing.T, f func(t *testing.T, s *Store)) {
 	})
 	t.Run(DialectPostgres, func(t *testing.T) {
 		t.Parallel()
-		f(t, openTest(t, postgresDSN(t)))
+		f(t, openTest(t, storetest.PostgresURL(t)))
 	})
 }
 
@@ -41,43 +35,6 @@ func openTest(t *testing.T, dsn string) *Store {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
-}
-
-// postgresDSN creates a schema of its own for the calling test, drops it at
-// cleanup, and returns a DSN whose search_path points into it, so tests
-// running in parallel never see each other's tables.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skipf("%s is not set; skipping the PostgreSQL variant (CI runs it)", postgresEnv)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := openPostgresDB(base)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		_ = admin.Close()
-		t.Fatalf("creating test schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping test schema %s: %v", schema, err)
-		}
-		_ = admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("%s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func TestOpenMigrates(t *testing.T) {
@@ -179,7 +136,7 @@ func TestRebind(t *testing.T) {
 
 // The PostgreSQL adapter must hand database/sql the value types it knows.
 func TestPostgresTypes(t *testing.T) {
-	s := openTest(t, postgresDSN(t))
+	s := openTest(t, storetest.PostgresURL(t))
 	var (
 		i32   int64
 		small int64
