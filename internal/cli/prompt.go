@@ -15,6 +15,7 @@ func (e *env) promptCmd() *cobra.Command {
 	var sessionID, skillName string
 	var pluginScope, inputs []string
 	var asJSON bool
+	var remote remoteFlags
 	cmd := &cobra.Command{
 		Use:   `prompt ["TEXT"] [--session ID] [--plugins a,b] [--skill NAME --input k=v ...]`,
 		Short: "Ask the copilot a question, or run one skill, in a session",
@@ -25,6 +26,7 @@ the skills the planner may use. --skill with --input key=value runs one skill di
 its inputs are checked against the skill's spec and every problem is reported at once.
 
 A prompt the planner cannot map is answered with suggested skills (result "rejected").
+With --server URL --token T the prompt runs on that Spotter server instead; the output is the same.
 Exit codes: 0 answered (also rejected), 2 invalid prompt, 1 the evaluation failed.`,
 		Example: `  spotter prompt "Is 185.220.101.47 malicious?"
   spotter prompt --session ses_... "Check this IP on VirusTotal"
@@ -56,40 +58,8 @@ Exit codes: 0 answered (also rejected), 2 invalid prompt, 1 the evaluation faile
 				}
 				req.SkillInputs = raw
 			}
-			rt, err := e.openCopilot(c.Context(), "", copilot.Options{Workers: 1, Queue: 1})
+			p, ev, err := e.submitPrompt(c, &remote, sessionID, req)
 			if err != nil {
-				return err
-			}
-			defer rt.close()
-			if err := copilot.CheckRequest(rt.engine.Invoker(), req); err != nil {
-				return &usageError{err}
-			}
-			repo := rt.engine.Repo()
-			if sessionID == "" {
-				name := req.Content
-				if name == "" {
-					name = req.SkillName
-				}
-				s, err := repo.CreateSession(c.Context(), firstChars(name, 80), "cli")
-				if err != nil {
-					return err
-				}
-				sessionID = s.ID
-				fmt.Fprintf(e.stderr, "session %s\n", sessionID)
-			} else if _, err := repo.Session(c.Context(), sessionID); err != nil {
-				if errors.Is(err, copilot.ErrNotFound) {
-					return usagef("--session %s: no such session ('spotter sessions list' shows them)", sessionID)
-				}
-				return err
-			}
-			p, ev, err := rt.engine.Submit(c.Context(), sessionID, req, "cli")
-			if re, ok := copilot.IsRequestError(err); ok {
-				return &usageError{re}
-			}
-			if err != nil {
-				return err
-			}
-			if ev, err = rt.engine.Wait(c.Context(), sessionID, ev.ID); err != nil {
 				return err
 			}
 			if asJSON {
@@ -110,7 +80,65 @@ Exit codes: 0 answered (also rejected), 2 invalid prompt, 1 the evaluation faile
 	cmd.Flags().StringVar(&skillName, "skill", "", "run this skill directly (id or alias)")
 	cmd.Flags().StringArrayVarP(&inputs, "input", "i", nil, "a skill input as key=value (repeatable; with --skill)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the prompt and its evaluation as JSON")
+	remote.register(cmd.Flags())
 	return cmd
+}
+
+// submitPrompt runs a prompt in a session (a new one when sessionID is
+// empty) locally or, with --server, on a Spotter server, and waits for its
+// evaluation.
+func (e *env) submitPrompt(c *cobra.Command, remote *remoteFlags, sessionID string, req copilot.PromptRequest) (copilot.Prompt, copilot.Evaluation, error) {
+	ctx := c.Context()
+	sessionName := req.Content
+	if sessionName == "" {
+		sessionName = req.SkillName
+	}
+	api, err := remote.client(e)
+	if err != nil {
+		return copilot.Prompt{}, copilot.Evaluation{}, err
+	}
+	if api != nil {
+		if sessionID == "" {
+			s, err := api.createSession(ctx, firstChars(sessionName, 80))
+			if err != nil {
+				return copilot.Prompt{}, copilot.Evaluation{}, err
+			}
+			sessionID = s.ID
+			fmt.Fprintf(e.stderr, "session %s\n", sessionID)
+		}
+		return api.submit(ctx, sessionID, req)
+	}
+	rt, err := e.openCopilot(ctx, "", copilot.Options{Workers: 1, Queue: 1})
+	if err != nil {
+		return copilot.Prompt{}, copilot.Evaluation{}, err
+	}
+	defer rt.close()
+	if err := copilot.CheckRequest(rt.engine.Invoker(), req); err != nil {
+		return copilot.Prompt{}, copilot.Evaluation{}, &usageError{err}
+	}
+	repo := rt.engine.Repo()
+	if sessionID == "" {
+		s, err := repo.CreateSession(ctx, firstChars(sessionName, 80), "cli")
+		if err != nil {
+			return copilot.Prompt{}, copilot.Evaluation{}, err
+		}
+		sessionID = s.ID
+		fmt.Fprintf(e.stderr, "session %s\n", sessionID)
+	} else if _, err := repo.Session(ctx, sessionID); err != nil {
+		if errors.Is(err, copilot.ErrNotFound) {
+			return copilot.Prompt{}, copilot.Evaluation{}, usagef("--session %s: no such session ('spotter sessions list' shows them)", sessionID)
+		}
+		return copilot.Prompt{}, copilot.Evaluation{}, err
+	}
+	p, ev, err := rt.engine.Submit(ctx, sessionID, req, "cli")
+	if re, ok := copilot.IsRequestError(err); ok {
+		return copilot.Prompt{}, copilot.Evaluation{}, &usageError{re}
+	}
+	if err != nil {
+		return copilot.Prompt{}, copilot.Evaluation{}, err
+	}
+	ev, err = rt.engine.Wait(ctx, sessionID, ev.ID)
+	return p, ev, err
 }
 
 func splitList(vals []string) []string {
@@ -138,6 +166,8 @@ func (e *env) sessionsCmd() *cobra.Command {
 		Use:   "sessions",
 		Short: "List copilot sessions, or show one with its prompts and answers",
 	}
+	var remote remoteFlags
+	remote.register(cmd.PersistentFlags())
 	var asJSON bool
 	var limit int
 	list := &cobra.Command{
@@ -145,12 +175,21 @@ func (e *env) sessionsCmd() *cobra.Command {
 		Short: "List sessions, most recently used first",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			rt, err := e.openCopilot(c.Context(), "", copilot.Options{Workers: 1, Queue: 1})
+			var all []copilot.Session
+			api, err := remote.client(e)
 			if err != nil {
 				return err
 			}
-			defer rt.close()
-			all, err := rt.engine.Repo().ListSessions(c.Context(), limit)
+			if api != nil {
+				all, err = api.sessions(c.Context(), limit)
+			} else {
+				rt, oerr := e.openCopilot(c.Context(), "", copilot.Options{Workers: 1, Queue: 1})
+				if oerr != nil {
+					return oerr
+				}
+				defer rt.close()
+				all, err = rt.engine.Repo().ListSessions(c.Context(), limit)
+			}
 			if err != nil {
 				return err
 			}
@@ -179,12 +218,21 @@ func (e *env) sessionsCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			rt, err := e.openCopilot(c.Context(), "", copilot.Options{Workers: 1, Queue: 1})
+			var d copilot.SessionDetail
+			api, err := remote.client(e)
 			if err != nil {
 				return err
 			}
-			defer rt.close()
-			d, err := rt.engine.Repo().SessionDetail(c.Context(), args[0])
+			if api != nil {
+				d, err = api.session(c.Context(), args[0])
+			} else {
+				rt, oerr := e.openCopilot(c.Context(), "", copilot.Options{Workers: 1, Queue: 1})
+				if oerr != nil {
+					return oerr
+				}
+				defer rt.close()
+				d, err = rt.engine.Repo().SessionDetail(c.Context(), args[0])
+			}
 			if errors.Is(err, copilot.ErrNotFound) {
 				return &usageError{err}
 			}

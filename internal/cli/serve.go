@@ -16,6 +16,7 @@ import (
 	"github.com/spotter-soc/spotter/internal/plugins"
 	"github.com/spotter-soc/spotter/internal/server"
 	"github.com/spotter-soc/spotter/internal/store"
+	"github.com/spotter-soc/spotter/promptbooks"
 )
 
 // copilotRuntime is the database, gateway and engine behind the API and
@@ -65,7 +66,7 @@ func (e *env) openCopilot(ctx context.Context, databaseURL string, opts copilot.
 }
 
 func (e *env) serveCmd() *cobra.Command {
-	var addr, tlsCert, tlsKey, dbURL string
+	var addr, tlsCert, tlsKey, dbURL, promptbookDir string
 	var workers, queue int
 	var evalTimeout time.Duration
 	cmd := &cobra.Command{
@@ -79,7 +80,14 @@ The OpenAPI 3.1 document is at /openapi.json.
 The address is --addr, else server.addr ($SPOTTER_SERVER_ADDR), else 127.0.0.1:8080.
 TLS is on when --tls-cert and --tls-key (or server.tls_cert and server.tls_key) name
 PEM files. The database is --database-url, else database.url, else spotter.db in the
-data directory. SIGINT or SIGTERM shuts down gracefully.`,
+data directory. --promptbooks DIR adds the promptbook YAML files of DIR to the built-in
+ones. The Security Copilot compatible routes /process-prompt and /run-promptbook serve
+Logic Apps custom connectors (Swagger 2.0 at /connector/swagger.json, see docs/CONNECTOR.md).
+
+At start, evaluations left created or running by a stopped process are marked failed: on
+SQLite all of them; on PostgreSQL, which instances may share, those whose owner has not
+renewed them for two minutes.
+SIGINT or SIGTERM shuts down gracefully.`,
 		Example: `  spotter token create --name alice --role analyst
   spotter serve --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem`,
 		Args: cobra.NoArgs,
@@ -110,16 +118,20 @@ data directory. SIGINT or SIGTERM shuts down gracefully.`,
 				return err
 			}
 			defer rt.close()
+			// Evaluations left unfinished by a stopped process are failed. The
+			// embedded SQLite database has no other workers, so all of them
+			// are; on PostgreSQL only those no live instance renews.
+			var n int64
 			if rt.st.Dialect() == store.DialectSQLite {
-				// The embedded database has no other workers: whatever is
-				// still running there was cut off by the previous stop.
-				n, err := rt.engine.Repo().FailInterrupted(ctx)
-				if err != nil {
-					return err
-				}
-				if n > 0 {
-					fmt.Fprintf(e.stderr, "spotter: marked %d interrupted evaluation(s) as failed\n", n)
-				}
+				n, err = rt.engine.Repo().FailInterrupted(ctx)
+			} else {
+				n, err = rt.engine.FailOrphaned(ctx)
+			}
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				fmt.Fprintf(e.stderr, "spotter: marked %d interrupted evaluation(s) as failed\n", n)
 			}
 			// Configured threat-intelligence feeds are synced on their schedule while the server runs.
 			sy, err := e.intelSyncer(rt.cfg, rt.st, rt.gw)
@@ -129,7 +141,14 @@ data directory. SIGINT or SIGTERM shuts down gracefully.`,
 			if sy != nil {
 				go sy.Run(ctx)
 			}
-			srv, err := server.New(server.Config{Store: rt.st, Engine: rt.engine, Catalog: rt.gw, Log: e.logger(), Version: Version})
+			if promptbookDir == "" {
+				promptbookDir = cfg.Server.PromptbooksDir
+			}
+			lib := copilot.NewLibrary(promptbooks.FS, promptbookDir, rt.engine.Repo())
+			if err := lib.Check(); err != nil {
+				return usagef("--promptbooks: %v", err)
+			}
+			srv, err := server.New(server.Config{Store: rt.st, Engine: rt.engine, Catalog: rt.gw, Promptbooks: lib, Log: e.logger(), Version: Version})
 			if err != nil {
 				return err
 			}
@@ -146,6 +165,7 @@ data directory. SIGINT or SIGTERM shuts down gracefully.`,
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	cmd.Flags().StringVar(&dbURL, "database-url", "", "database URL (postgres://...) or SQLite path; overrides database.url")
+	cmd.Flags().StringVar(&promptbookDir, "promptbooks", "", "directory of promptbook YAML files, served read-only beside the built-ins (default server.promptbooks_dir)")
 	cmd.Flags().IntVar(&workers, "workers", 8, "evaluations running at once")
 	cmd.Flags().IntVar(&queue, "queue", 64, "evaluations waiting for a worker before new prompts get capacityExceeded")
 	cmd.Flags().DurationVar(&evalTimeout, "evaluation-timeout", 0, "bound on one evaluation (default enrich.timeout)")

@@ -38,6 +38,7 @@ type Config struct {
 	Gateway  gateway.Config   `koanf:"gateway"`
 	Database Database         `koanf:"database"`
 	Server   Server           `koanf:"server"`
+	Remote   Remote           `koanf:"remote"`
 	// Plugins holds each plugin's settings, keyed by plugin name
 	// (plugins.abuseipdb.api_key, or SPOTTER_ABUSEIPDB_API_KEY).
 	Plugins map[string]map[string]any `koanf:"plugins"`
@@ -71,6 +72,15 @@ type Server struct {
 	Addr    string `koanf:"addr"`     // HOST:PORT to listen on
 	TLSCert string `koanf:"tls_cert"` // PEM certificate; TLS is on when both files are set
 	TLSKey  string `koanf:"tls_key"`  // PEM private key
+	// PromptbooksDir holds promptbook YAML files added to the built-in ones.
+	PromptbooksDir string `koanf:"promptbooks_dir"`
+}
+
+// Remote points the prompt, sessions and promptbook commands at a Spotter
+// server instead of the local data directory.
+type Remote struct {
+	URL   string `koanf:"url"`
+	Token string `koanf:"token"` // an API token: shown as <secret>
 }
 
 // Report sets the report defaults.
@@ -364,6 +374,9 @@ func (c Config) Redacted() map[string]any {
 		plugins[name] = s
 	}
 	m["plugins"] = plugins
+	if c.Remote.Token != "" {
+		m["remote"].(map[string]any)["token"] = Redacted
+	}
 	if u, err := url.Parse(c.Database.URL); err == nil && u.User != nil {
 		if _, has := u.User.Password(); has {
 			name := u.User.Username()

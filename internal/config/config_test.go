@@ -123,6 +123,10 @@ func TestRedacted(t *testing.T) {
 	if g["client_secret"] != Redacted || g["tenant_id"] != "t" || g["api_key"] != "" {
 		t.Errorf("redacted: %v", g)
 	}
+	c.Remote.Token = "spt_remote-secret-77"
+	if got := c.Redacted()["remote"].(map[string]any)["token"]; got != Redacted {
+		t.Errorf("remote token: %v", got)
+	}
 	c.Database.URL = "postgres://spotter:pg-pass-9981@db.internal:5432/spotter?sslmode=require"
 	if got := c.Redacted()["database"].(map[string]any)["url"]; got != "postgres://spotter:<secret>@db.internal:5432/spotter?sslmode=require" {
 		t.Errorf("database url: %v", got)

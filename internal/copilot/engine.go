@@ -19,7 +19,10 @@ type Options struct {
 	// Timeout bounds one evaluation (default 2 minutes); past it the
 	// evaluation fails as timedOut.
 	Timeout time.Duration
-	Log     *slog.Logger
+	// Heartbeat is how often the engine renews the lease of its unfinished
+	// evaluations (default 30s); see FailOrphaned.
+	Heartbeat time.Duration
+	Log       *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -31,6 +34,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Minute
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = 30 * time.Second
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -59,6 +65,8 @@ type Engine struct {
 	inv     Invoker
 	opts    Options
 	planner Planner
+	// id names this engine as the worker of its evaluations.
+	id string
 
 	queue chan *job
 	wg    sync.WaitGroup
@@ -74,11 +82,13 @@ type Engine struct {
 func NewEngine(repo *Repo, inv Invoker, opts Options) *Engine {
 	opts = opts.withDefaults()
 	base, stop := context.WithCancel(context.Background())
-	e := &Engine{repo: repo, inv: inv, opts: opts, queue: make(chan *job, opts.Queue), base: base, stop: stop, jobs: map[string]*job{}}
+	e := &Engine{repo: repo, inv: inv, opts: opts, queue: make(chan *job, opts.Queue), base: base, stop: stop, jobs: map[string]*job{},
+		id: newID("wrk_")}
 	for range opts.Workers {
 		e.wg.Add(1)
 		go e.worker()
 	}
+	go e.heartbeat()
 	return e
 }
 
@@ -104,6 +114,9 @@ func (e *Engine) Submit(ctx context.Context, sessionID string, req PromptRequest
 	}
 	p, ev, err := e.repo.AddPrompt(ctx, sessionID, req, by)
 	if err != nil {
+		return Prompt{}, Evaluation{}, err
+	}
+	if err := e.repo.claim(ctx, ev.ID, e.id); err != nil {
 		return Prompt{}, Evaluation{}, err
 	}
 	jctx, cancel := context.WithTimeout(e.base, e.opts.Timeout)

@@ -9,8 +9,9 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// publicPaths answer without a token: load balancers probe them.
-var publicPaths = map[string]bool{"/healthz": true, "/readyz": true}
+// publicPaths answer without a token: load balancers probe the health
+// routes, and the connector's Swagger document holds no secrets.
+var publicPaths = map[string]bool{"/healthz": true, "/readyz": true, ConnectorSwaggerPath: true}
 
 type principalKey struct{}
 

@@ -30,6 +30,8 @@ func (s *Server) routes() {
 	s.sessionRoutes()
 	s.catalogRoutes()
 	s.adminRoutes()
+	s.promptbookRoutes()
+	s.compatRoutes()
 }
 
 // HealthBody answers the health probes.
@@ -60,6 +62,9 @@ func (s *Server) healthRoutes() {
 func apiError(err error) error {
 	if err == nil {
 		return nil
+	}
+	if perr := promptbookError(err); perr != nil {
+		return perr
 	}
 	if re, ok := copilot.IsRequestError(err); ok {
 		details := make([]error, len(re.Problems))

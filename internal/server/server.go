@@ -1,6 +1,8 @@
 // Package server is Spotter's HTTP API: sessions, prompts and evaluations,
-// skills and plugins, API tokens and the audit log, with an OpenAPI 3.1
-// document generated from the handlers' types (huma on net/http).
+// promptbooks, skills and plugins, API tokens and the audit log, with an
+// OpenAPI 3.1 document generated from the handlers' types (huma on
+// net/http), plus the Security Copilot compatible routes for Logic Apps
+// custom connectors.
 package server
 
 import (
@@ -20,6 +22,7 @@ import (
 	"github.com/spotter-soc/spotter/internal/gateway"
 	"github.com/spotter-soc/spotter/internal/skill"
 	"github.com/spotter-soc/spotter/internal/store"
+	"github.com/spotter-soc/spotter/promptbooks"
 )
 
 // DefaultAddr is where `spotter serve` listens unless told otherwise.
@@ -40,6 +43,9 @@ type Config struct {
 	Log     *slog.Logger
 	// Version appears in the OpenAPI document.
 	Version string
+	// Promptbooks is the promptbook library (default: the built-ins and
+	// those created through the API).
+	Promptbooks *copilot.Library
 	// MaxWait bounds ?wait= on evaluation reads and prompt submission (default 60s).
 	MaxWait time.Duration
 }
@@ -64,13 +70,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 60 * time.Second
 	}
+	if cfg.Promptbooks == nil {
+		cfg.Promptbooks = copilot.NewLibrary(promptbooks.FS, "", cfg.Engine.Repo())
+	}
 	if cfg.Version == "" {
 		cfg.Version = "dev"
 	}
 	s := &Server{cfg: cfg, tokens: NewTokens(cfg.Store), audit: NewAudit(cfg.Store)}
 	hc := huma.DefaultConfig("Spotter API", cfg.Version)
 	hc.Info.Description = "Spotter's copilot API: sessions, prompts, evaluations, skills and plugins. " +
-		"Every route except /healthz and /readyz takes `Authorization: Bearer <token>` (see `spotter token create`)."
+		"Every route except /healthz, /readyz and /connector/swagger.json takes `Authorization: Bearer <token>` (see `spotter token create`). " +
+		"/process-prompt and /run-promptbook answer in the shape of Security Copilot's Logic Apps connector; /connector/swagger.json describes them in Swagger 2.0."
 	hc.OpenAPIPath = "/openapi"
 	hc.DocsPath = ""
 	hc.SchemasPath = ""
@@ -82,6 +92,7 @@ func New(cfg Config) (*Server, error) {
 	s.api = humago.New(mux, hc)
 	s.api.UseMiddleware(s.authorize)
 	s.routes()
+	mux.HandleFunc("GET "+ConnectorSwaggerPath, serveConnectorSwagger)
 	s.handler = s.authenticate(mux)
 	return s, nil
 }

@@ -91,10 +91,10 @@ func (s *Server) sessionRoutes() {
 			}
 			return &sessionDetailOutput{Body: d}, nil
 		})
-	delOp := operation(http.MethodDelete, base+"/{id}", "deleteSession", "Delete a session with its prompts and evaluations", RoleAnalyst, true, "sessions")
+	delOp := operation(http.MethodDelete, base+"/{id}", "deleteSession", "Delete a session with its prompts and evaluations; its running evaluations are cancelled", RoleAnalyst, true, "sessions")
 	delOp.DefaultStatus = http.StatusNoContent
 	huma.Register(s.api, delOp, func(ctx context.Context, in *sessionIDInput) (*struct{}, error) {
-		return nil, apiError(repo.DeleteSession(ctx, in.ID))
+		return nil, apiError(s.cfg.Engine.DeleteSession(ctx, in.ID))
 	})
 
 	subOp := operation(http.MethodPost, base+"/{id}/prompts", "submitPrompt",
