@@ -148,7 +148,8 @@ SIGINT or SIGTERM shuts down gracefully.`,
 			if err := lib.Check(); err != nil {
 				return usagef("--promptbooks: %v", err)
 			}
-			srv, err := server.New(server.Config{Store: rt.st, Engine: rt.engine, Catalog: rt.gw, Promptbooks: lib, Log: e.logger(), Version: Version})
+			srv, err := server.New(server.Config{Store: rt.st, Engine: rt.engine, Catalog: rt.gw, Promptbooks: lib, Log: e.logger(), Version: Version,
+				Settings: rt.cfg.Redacted})
 			if err != nil {
 				return err
 			}

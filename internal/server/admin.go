@@ -67,6 +67,16 @@ func (s *Server) adminRoutes() {
 	huma.Register(s.api, revokeOp, func(ctx context.Context, in *tokenIDInput) (*struct{}, error) {
 		return nil, apiError(s.tokens.Revoke(ctx, in.ID))
 	})
+	huma.Register(s.api, operation(http.MethodGet, "/api/v1/settings", "getSettings",
+		"Read the effective configuration (secrets shown as <secret>); change it in spotter.yaml or the environment and restart", RoleAdmin, false, "admin"),
+		func(ctx context.Context, _ *struct{}) (*settingsOutput, error) {
+			out := &settingsOutput{}
+			out.Body = map[string]any{}
+			if s.cfg.Settings != nil {
+				out.Body = s.cfg.Settings()
+			}
+			return out, nil
+		})
 	huma.Register(s.api, operation(http.MethodGet, "/api/v1/audit", "listAudit", "Read the audit log, newest first", RoleAdmin, false, "admin"),
 		func(ctx context.Context, in *auditInput) (*auditOutput, error) {
 			list, err := s.audit.List(ctx, in.Limit)
@@ -77,4 +87,9 @@ func (s *Server) adminRoutes() {
 			out.Body.Entries = list
 			return out, nil
 		})
+}
+
+// settingsOutput is the redacted configuration.
+type settingsOutput struct {
+	Body map[string]any
 }

@@ -83,7 +83,10 @@ func newHarness(t testing.TB, dsn string, opts copilot.Options) *harness {
 	reg.MustRegister(fakePlugin{runs: runs})
 	gw := gateway.New(reg, nil, gateway.DefaultConfig(), st.Cache(), nil)
 	eng := copilot.NewEngine(copilot.NewRepo(st), copilot.GatewayInvoker{GW: gw}, opts)
-	api, err := New(Config{Store: st, Engine: eng, Catalog: gw, MaxWait: 30 * time.Second})
+	api, err := New(Config{Store: st, Engine: eng, Catalog: gw, MaxWait: 30 * time.Second,
+		Settings: func() map[string]any {
+			return map[string]any{"plugins": map[string]any{"x": map[string]any{"api_key": "<secret>"}}}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,9 @@ type Config struct {
 	Promptbooks *copilot.Library
 	// MaxWait bounds ?wait= on evaluation reads and prompt submission (default 60s).
 	MaxWait time.Duration
+	// Settings returns the effective configuration with secrets redacted,
+	// for admins; nil serves an empty object.
+	Settings func() map[string]any
 }
 
 // Server is the HTTP API.

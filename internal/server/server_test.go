@@ -61,6 +61,7 @@ func routes() []route {
 		{"GET", fixed("/api/v1/tokens"), nil, RoleAdmin, 200},
 		{"DELETE", token, nil, RoleAdmin, 204},
 		{"GET", fixed("/api/v1/audit"), nil, RoleAdmin, 200},
+		{"GET", fixed("/api/v1/settings"), nil, RoleAdmin, 200},
 		{"GET", fixed("/openapi.json"), nil, RoleViewer, 200},
 	}
 }
