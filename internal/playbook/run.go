@@ -1,0 +1,736 @@
+package playbook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spotter-soc/spotter/internal/incident"
+	"github.com/spotter-soc/spotter/internal/report"
+	"github.com/spotter-soc/spotter/internal/skill"
+)
+
+// Invoker runs a skill by id (the gateway in production, a fake in tests).
+type Invoker interface {
+	Invoke(ctx context.Context, name string, raw map[string]any) (*skill.Result, error)
+}
+
+// Runner runs a playbook. The in-process Interpreter is the only runner in
+// this increment; a durable one can sit behind the same interface.
+type Runner interface {
+	Run(ctx context.Context, pb *Playbook, req Request) (*Result, error)
+}
+
+// Request is what a run starts from.
+type Request struct {
+	// Trigger is the trigger kind (incident, manual, schedule); manual when empty.
+	Trigger string
+	// Incident is the incident the run is about, if any.
+	Incident *incident.Incident
+	// Inputs are the caller's values, converted to the declared types.
+	Inputs map[string]any
+}
+
+// Result is what a run produced.
+type Result struct {
+	Status  string // succeeded, failed or cancelled
+	Message string // terminate's message or the failure
+	Outputs map[string]any
+	Vars    map[string]any
+	// Steps holds each step's record: status, output, error, attempts.
+	Steps map[string]any
+	// Report is the last report composed, and Rendered its rendering.
+	Report   *report.Report
+	Rendered string
+}
+
+// Interpreter runs playbooks in process.
+type Interpreter struct {
+	Invoker Invoker
+	// Skills are the configured skills, for the enrichment helpers.
+	Skills []skill.Spec
+	// Options are the incident categorisation rules.
+	Options incident.Options
+	HTTP    *http.Client
+	// Sleep waits between retries; tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	Now   func() time.Time
+}
+
+// StepError is a step's failure.
+type StepError struct {
+	Step string
+	Pos  Pos
+	Err  error
+}
+
+func (e *StepError) Error() string { return fmt.Sprintf("step %s: %v", e.Step, e.Err) }
+func (e *StepError) Unwrap() error { return e.Err }
+
+type terminated struct{ status, msg string }
+
+func (t *terminated) Error() string { return "terminated: " + t.status }
+
+type run struct {
+	in        *Interpreter
+	pb        *Playbook
+	req       Request
+	funcs     map[string]Func
+	mu        sync.Mutex
+	vars      map[string]any
+	trigger   any
+	inputs    map[string]any
+	calls     atomic.Int64
+	cacheHits atomic.Int64
+	ents      *incident.Entities
+	builtins  map[string]map[string]any
+	rep       *report.Report
+	rendered  string
+	start     time.Time
+}
+
+type frame struct {
+	parent *frame
+	steps  map[string]any
+	locals map[string]any
+}
+
+// Run runs the playbook to completion. A failed or terminated run is a
+// Result with that status, not an error; errors are for bad requests.
+func (in *Interpreter) Run(ctx context.Context, pb *Playbook, req Request) (*Result, error) {
+	r := &run{in: in, pb: pb, req: req, vars: map[string]any{}}
+	r.start = in.now()
+	inputs, err := ResolveInputs(pb, req.Inputs)
+	if err != nil {
+		return nil, err
+	}
+	r.inputs = inputs
+	trig := map[string]any{"kind": firstNonEmpty(req.Trigger, TriggerManual)}
+	if req.Incident != nil {
+		trig["incident"] = plain(req.Incident)
+		r.ents = incident.Categorize(req.Incident, in.Options)
+	}
+	r.trigger = trig
+	r.funcs = Library()
+	for k, f := range r.incidentFuncs() {
+		r.funcs[k] = f
+	}
+	root := &frame{steps: map[string]any{}, locals: map[string]any{}}
+	res := &Result{Status: StatusSucceeded}
+	for _, v := range pb.Vars {
+		val, err := r.eval(root, v.Expr)
+		if err != nil {
+			return nil, fmt.Errorf("vars.%s: %w", v.Name, err)
+		}
+		r.vars[v.Name] = val
+	}
+	err = r.seq(ctx, root, pb.Steps)
+	var t *terminated
+	switch {
+	case errors.As(err, &t):
+		res.Status, res.Message = t.status, t.msg
+	case err != nil:
+		res.Status, res.Message = StatusFailed, err.Error()
+		if ctx.Err() != nil {
+			res.Status = StatusCancelled
+		}
+	}
+	res.Outputs = map[string]any{}
+	for _, o := range pb.Outputs {
+		v, err := r.eval(root, o.Expr)
+		if err != nil && res.Status == StatusSucceeded {
+			res.Status, res.Message = StatusFailed, fmt.Sprintf("outputs.%s: %v", o.Name, err)
+		}
+		res.Outputs[o.Name] = v
+	}
+	res.Vars, res.Steps, res.Report, res.Rendered = r.vars, root.steps, r.rep, r.rendered
+	return res, nil
+}
+
+// ResolveInputs checks the caller's inputs against the declared ones,
+// converts them and fills defaults.
+func ResolveInputs(pb *Playbook, given map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	var problems []string
+	declared := map[string]bool{}
+	for _, in := range pb.Inputs {
+		declared[in.Name] = true
+		v, ok := given[in.Name]
+		if !ok {
+			if in.Required {
+				problems = append(problems, fmt.Sprintf("missing required input %q", in.Name))
+				continue
+			}
+			v = in.Default
+		}
+		if v == nil {
+			out[in.Name] = nil
+			continue
+		}
+		c, err := Coerce(in.Type, v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("input %s: %v", in.Name, err))
+			continue
+		}
+		out[in.Name] = c
+	}
+	for _, k := range sortedKeys(given) {
+		if !declared[k] {
+			problems = append(problems, fmt.Sprintf("unknown input %q", k))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+func (in *Interpreter) now() time.Time {
+	if in.Now != nil {
+		return in.Now()
+	}
+	return time.Now()
+}
+
+func (r *run) scope(f *frame) Scope {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	steps := map[string]any{}
+	s := Scope{}
+	var chain []*frame
+	for x := f; x != nil; x = x.parent {
+		chain = append(chain, x)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for k, v := range chain[i].steps {
+			steps[k] = v
+		}
+		for k, v := range chain[i].locals {
+			s[k] = v
+		}
+	}
+	vars := make(map[string]any, len(r.vars))
+	for k, v := range r.vars {
+		vars[k] = v
+	}
+	s["steps"], s["vars"], s["inputs"], s["trigger"] = steps, vars, r.inputs, r.trigger
+	return s
+}
+
+func (r *run) eval(f *frame, e *Expr) (any, error) {
+	if e == nil {
+		return nil, nil
+	}
+	return e.Eval(r.scope(f), r.funcs)
+}
+
+func (r *run) record(f *frame, id string, rec map[string]any) {
+	r.mu.Lock()
+	f.steps[id] = rec
+	r.mu.Unlock()
+}
+
+func (r *run) seq(ctx context.Context, f *frame, steps []*Step) error {
+	for _, st := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.step(ctx, f, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) step(ctx context.Context, f *frame, st *Step) error {
+	if st.When != nil {
+		ok, err := r.eval(f, st.When)
+		if err != nil {
+			return &StepError{st.ID, st.Pos, fmt.Errorf("when: %w", err)}
+		}
+		if !truthy(ok) {
+			r.record(f, st.ID, map[string]any{"status": StatusSkipped, "output": nil, "error": nil, "attempts": 0.0})
+			return nil
+		}
+	}
+	attempts := max(st.Retry.Attempts, 1)
+	var (
+		out  any
+		errs []any
+		err  error
+		n    int
+	)
+	for n = 1; ; n++ {
+		sctx, cancel := ctx, context.CancelFunc(func() {})
+		if st.Timeout > 0 {
+			sctx, cancel = context.WithTimeout(ctx, st.Timeout)
+		}
+		out, errs, err = r.exec(sctx, f, st)
+		if err != nil && st.Timeout > 0 && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("timed out after %s", st.Timeout)
+		}
+		cancel()
+		var t *terminated
+		if err == nil || errors.As(err, &t) || n >= attempts || ctx.Err() != nil {
+			break
+		}
+		if serr := r.sleep(ctx, st.Retry.Backoff<<(n-1)); serr != nil {
+			break
+		}
+	}
+	rec := map[string]any{"status": StatusSucceeded, "output": out, "error": nil, "attempts": float64(n)}
+	if errs != nil {
+		rec["errors"] = errs
+	}
+	var t *terminated
+	if err != nil && !errors.As(err, &t) {
+		rec["status"], rec["error"] = StatusFailed, err.Error()
+	}
+	r.record(f, st.ID, rec)
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &t):
+		return err
+	case st.ContinueOnError:
+		return nil
+	}
+	var se *StepError
+	if errors.As(err, &se) {
+		return err
+	}
+	return &StepError{st.ID, st.Pos, err}
+}
+
+func (r *run) sleep(ctx context.Context, d time.Duration) error {
+	if r.in.Sleep != nil {
+		return r.in.Sleep(ctx, d)
+	}
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// exec runs one attempt of a step. errs lists the failures of loop
+// iterations that were tolerated.
+func (r *run) exec(ctx context.Context, f *frame, st *Step) (any, []any, error) {
+	switch st.Kind {
+	case KindCall:
+		out, err := r.call(ctx, f, st)
+		return out, nil, err
+	case KindForEach, KindBatch:
+		return r.loop(ctx, f, st)
+	case KindIf:
+		c, err := r.eval(f, st.Cond)
+		if err != nil {
+			return nil, nil, fmt.Errorf("if: %w", err)
+		}
+		if truthy(c) {
+			return "then", nil, r.seq(ctx, f, st.Then)
+		}
+		return "else", nil, r.seq(ctx, f, st.Else)
+	case KindGroup:
+		return nil, nil, r.seq(ctx, f, st.Steps)
+	case KindParallel:
+		out, err := r.parallel(ctx, f, st)
+		return out, nil, err
+	case KindSet, KindAppend:
+		return nil, nil, r.assign(f, st)
+	case KindReport:
+		out, err := r.composeReport(f, st)
+		return out, nil, err
+	case KindWriteFile:
+		out, err := r.writeFile(f, st)
+		return out, nil, err
+	case KindWebhook:
+		out, err := r.webhook(ctx, f, st)
+		return out, nil, err
+	case KindTerminate:
+		msg, err := r.eval(f, st.Args["message"])
+		if err != nil {
+			return nil, nil, fmt.Errorf("message: %w", err)
+		}
+		s, _ := msg.(string)
+		if msg != nil && s == "" {
+			s = fmt.Sprint(msg)
+		}
+		return nil, nil, &terminated{status: st.Status, msg: s}
+	}
+	return nil, nil, fmt.Errorf("unknown step kind %q", st.Kind)
+}
+
+func (r *run) call(ctx context.Context, f *frame, st *Step) (any, error) {
+	name := st.Skill
+	if st.SkillExpr != nil {
+		v, err := r.eval(f, st.SkillExpr)
+		if err != nil {
+			return nil, fmt.Errorf("call: %w", err)
+		}
+		s, ok := v.(string)
+		if !ok || s == "" {
+			return nil, fmt.Errorf("call: expected a skill name, got %s", kindOf(v))
+		}
+		name = s
+	}
+	args := map[string]any{}
+	if e := st.Args["args"]; e != nil {
+		v, err := r.eval(f, e)
+		if err != nil {
+			return nil, fmt.Errorf("args: %w", err)
+		}
+		m, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return nil, fmt.Errorf("args: expected a map, got %s", kindOf(v))
+		}
+		for k, x := range m {
+			args[k] = x
+		}
+	}
+	for _, a := range st.With {
+		v, err := r.eval(f, a.Expr)
+		if err != nil {
+			return nil, fmt.Errorf("with.%s: %w", a.Name, err)
+		}
+		args[a.Name] = v
+	}
+	if r.in.Invoker == nil {
+		return nil, fmt.Errorf("no skills are available to this run")
+	}
+	r.calls.Add(1)
+	res, err := r.in.Invoker.Invoke(ctx, name, args)
+	if err != nil {
+		return nil, err
+	}
+	if res.Cached {
+		r.cacheHits.Add(1)
+	}
+	out, _ := plain(res).(map[string]any)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out["skill"] = name
+	if out["findings"] == nil {
+		out["findings"] = []any{}
+	}
+	return out, nil
+}
+
+func (r *run) loop(ctx context.Context, f *frame, st *Step) (any, []any, error) {
+	v, err := r.eval(f, st.Items)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", st.Kind, err)
+	}
+	items, err := asList(st.Kind, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Kind == KindBatch {
+		sz, err := r.eval(f, st.Size)
+		if err != nil {
+			return nil, nil, fmt.Errorf("size: %w", err)
+		}
+		n, ok := sz.(float64)
+		if !ok || n < 1 || n != float64(int(n)) {
+			return nil, nil, fmt.Errorf("size: expected a whole number of at least 1, got %v", sz)
+		}
+		var chunks []any
+		for _, b := range skill.Batches(items, int(n)) {
+			chunks = append(chunks, b)
+		}
+		items = chunks
+	}
+	outs := make([]any, len(items))
+	errs := make([]error, len(items))
+	sem := make(chan struct{}, max(st.Concurrency, 1))
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-lctx.Done():
+				errs[i] = lctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			child := &frame{parent: f, steps: map[string]any{}, locals: map[string]any{st.As: it, "index": float64(i)}}
+			if len(st.Steps) == 0 {
+				outs[i] = it
+				return
+			}
+			err := r.seq(lctx, child, st.Steps)
+			r.mu.Lock()
+			last := child.steps[st.Steps[len(st.Steps)-1].ID]
+			r.mu.Unlock()
+			if rec, ok := last.(map[string]any); ok {
+				outs[i] = rec["output"]
+			}
+			errs[i] = err
+			var t *terminated
+			if errors.As(err, &t) {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	var failed []any
+	var first error
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		var t *terminated
+		if errors.As(err, &t) {
+			return outs, nil, err
+		}
+		failed = append(failed, fmt.Sprintf("%s %d: %v", st.As, i, err))
+		if first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return outs, failed, fmt.Errorf("%d of %d iterations failed; first: %w", len(failed), len(items), first)
+	}
+	return outs, nil, nil
+}
+
+func (r *run) parallel(ctx context.Context, f *frame, st *Step) (any, error) {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(st.Branches))
+	var wg sync.WaitGroup
+	for i, b := range st.Branches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = r.step(pctx, f, b)
+			if errs[i] != nil {
+				cancel() // a branch that fails the run stops its siblings
+			}
+		}()
+	}
+	wg.Wait()
+	out := map[string]any{}
+	r.mu.Lock()
+	for _, b := range st.Branches {
+		if rec, ok := f.steps[b.ID].(map[string]any); ok {
+			out[b.ID] = rec["output"]
+		}
+	}
+	r.mu.Unlock()
+	var t *terminated
+	for _, err := range errs {
+		if errors.As(err, &t) {
+			return out, err
+		}
+	}
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return out, err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func (r *run) assign(f *frame, st *Step) error {
+	for _, a := range st.Assigns {
+		v, err := r.eval(f, a.Expr)
+		if err != nil {
+			return fmt.Errorf("%s.%s: %w", st.Kind, a.Name, err)
+		}
+		r.mu.Lock()
+		if st.Kind == KindSet {
+			r.vars[a.Name] = v
+		} else {
+			cur, _ := r.vars[a.Name].([]any)
+			next := append([]any{}, cur...)
+			if l, ok := v.([]any); ok {
+				next = append(next, l...)
+			} else {
+				next = append(next, v)
+			}
+			r.vars[a.Name] = next
+		}
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+func (r *run) composeReport(f *frame, st *Step) (any, error) {
+	if r.req.Incident == nil {
+		return nil, fmt.Errorf("report: the run has no incident")
+	}
+	var findings []skill.Finding
+	var coverage []report.Coverage
+	if err := r.decodeArg(f, st, "findings", &findings); err != nil {
+		return nil, err
+	}
+	if err := r.decodeArg(f, st, "coverage", &coverage); err != nil {
+		return nil, err
+	}
+	maxChars := 0
+	if e := st.Args["max_chars"]; e != nil {
+		v, err := r.eval(f, e)
+		if err != nil {
+			return nil, fmt.Errorf("max_chars: %w", err)
+		}
+		n, _ := v.(float64)
+		maxChars = int(n)
+	}
+	rep := BuildReport(r.req.Incident, r.ents, findings, coverage)
+	rep.Stats.SkillCalls = int(r.calls.Load())
+	rep.Stats.CacheHits = int(r.cacheHits.Load())
+	rep.Stats.GeneratedAt = r.start.UTC().Format(time.RFC3339)
+	rep.Stats.DurationMS = r.in.now().Sub(r.start).Milliseconds()
+	format, err := report.ParseFormat(firstNonEmpty(st.Format, "md"))
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	if err := report.Render(&b, rep, format, report.Options{MaxChars: maxChars}); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.rep, r.rendered = rep, b.String()
+	r.mu.Unlock()
+	return map[string]any{"text": b.String(), "format": string(format), "verdict": plain(rep.Verdict)}, nil
+}
+
+func (r *run) decodeArg(f *frame, st *Step, name string, dst any) error {
+	e := st.Args[name]
+	var v any
+	if e == nil {
+		r.mu.Lock()
+		v = r.vars[name]
+		r.mu.Unlock()
+	} else {
+		var err error
+		if v, err = r.eval(f, e); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	if v == nil {
+		return nil
+	}
+	data, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(data, dst)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func (r *run) text(f *frame, st *Step, name string) (string, error) {
+	v, err := r.eval(f, st.Args[name])
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
+	}
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case nil:
+		return "", nil
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	return string(data), err
+}
+
+func (r *run) writeFile(f *frame, st *Step) (any, error) {
+	path, err := r.text(f, st, "path")
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, fmt.Errorf("path: empty")
+	}
+	content, err := r.text(f, st, "content")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		return nil, err
+	}
+	return map[string]any{"path": path, "bytes": float64(len(content))}, nil
+}
+
+func (r *run) webhook(ctx context.Context, f *frame, st *Step) (any, error) {
+	url, err := r.text(f, st, "url")
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return nil, fmt.Errorf("url %q: expected an http or https URL", url)
+	}
+	body, err := r.text(f, st, "body")
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, firstNonEmpty(st.Method, http.MethodPost), url, bytes.NewBufferString(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	client := r.in.HTTP
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	return map[string]any{"status": float64(resp.StatusCode)}, nil
+}
+
+// plain converts a Go value to the expression value model through JSON.
+func plain(v any) any {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil
+	}
+	return out
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
