@@ -1,7 +1,11 @@
 package playbook
 
 import (
+	"errors"
+
 	"fmt"
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
 	"math"
 	"reflect"
 	"strings"
@@ -14,194 +18,36 @@ type Func func(args []any) (any, error)
 // Scope resolves the root names an expression reads.
 type Scope map[string]any
 
-// Eval evaluates the expression in scope with the given functions.
+// Eval evaluates the expression in scope. Library functions are bound at
+// compile time; funcs supplies the other functions the expression calls.
 func (e *Expr) Eval(scope Scope, funcs map[string]Func) (any, error) {
-	ev := evaluator{scope: scope, funcs: funcs}
-	return ev.eval(e.root)
-}
-
-type evaluator struct {
-	scope Scope
-	funcs map[string]Func
-}
-
-func (ev evaluator) eval(n node) (any, error) {
-	switch n := n.(type) {
-	case litNode:
-		return n.v, nil
-	case nameNode:
-		v, ok := ev.scope[n.name]
-		if !ok {
-			return nil, fmt.Errorf("undefined name %q", n.name)
+	for _, name := range e.free {
+		if _, ok := scope[name]; !ok {
+			return nil, fmt.Errorf("undefined name %q", name)
 		}
-		return v, nil
-	case fieldNode:
-		x, err := ev.eval(n.x)
-		if err != nil {
-			return nil, err
-		}
-		return field(x, n.name)
-	case indexNode:
-		x, err := ev.eval(n.x)
-		if err != nil {
-			return nil, err
-		}
-		i, err := ev.eval(n.i)
-		if err != nil {
-			return nil, err
-		}
-		return index(x, i)
-	case listNode:
-		out := make([]any, 0, len(n.items))
-		for _, it := range n.items {
-			v, err := ev.eval(it)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	case unaryNode:
-		x, err := ev.eval(n.x)
-		if err != nil {
-			return nil, err
-		}
-		if n.op == "!" {
-			return !truthy(x), nil
-		}
-		f, ok := x.(float64)
-		if !ok {
-			return nil, fmt.Errorf("cannot negate %s", kindOf(x))
-		}
-		return -f, nil
-	case binNode:
-		return ev.binary(n)
-	case callNode:
-		return ev.call(n)
 	}
-	return nil, fmt.Errorf("internal: unknown node %T", n)
-}
-
-func (ev evaluator) binary(n binNode) (any, error) {
-	l, err := ev.eval(n.l)
+	env := make(map[string]any, len(scope)+len(funcs))
+	for k, v := range scope {
+		env[k] = v
+	}
+	lib := Library()
+	for name, f := range funcs {
+		if _, ok := lib[name]; !ok {
+			env[name] = helperType(libCall(name, f))
+		}
+	}
+	v, err := expr.Run(e.prog, env)
 	if err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			if fe.Prev != nil {
+				return nil, fe.Prev
+			}
+			return nil, errors.New(fe.Message)
+		}
 		return nil, err
 	}
-	switch n.op {
-	case "&&":
-		if !truthy(l) {
-			return false, nil
-		}
-	case "||":
-		if truthy(l) {
-			return true, nil
-		}
-	}
-	r, err := ev.eval(n.r)
-	if err != nil {
-		return nil, err
-	}
-	switch n.op {
-	case "&&", "||":
-		return truthy(r), nil
-	case "==":
-		return equal(l, r), nil
-	case "!=":
-		return !equal(l, r), nil
-	case "in":
-		return contains(r, l)
-	case "+":
-		switch a := l.(type) {
-		case float64:
-			if b, ok := r.(float64); ok {
-				return a + b, nil
-			}
-		case string:
-			if b, ok := r.(string); ok {
-				return a + b, nil
-			}
-		case []any:
-			if b, ok := r.([]any); ok {
-				return append(append([]any{}, a...), b...), nil
-			}
-		}
-		return nil, fmt.Errorf("cannot add %s and %s", kindOf(l), kindOf(r))
-	}
-	c, err := compare(l, r)
-	if err != nil {
-		return nil, err
-	}
-	switch n.op {
-	case "<":
-		return c < 0, nil
-	case "<=":
-		return c <= 0, nil
-	case ">":
-		return c > 0, nil
-	default:
-		return c >= 0, nil
-	}
-}
-
-func (ev evaluator) call(n callNode) (any, error) {
-	if n.fn == "filter" || n.fn == "map" {
-		if len(n.args) != 2 {
-			return nil, fmt.Errorf("%s: expected 2 arguments (list, expression), got %d", n.fn, len(n.args))
-		}
-		x, err := ev.eval(n.args[0])
-		if err != nil {
-			return nil, err
-		}
-		list, err := asList(n.fn, x)
-		if err != nil {
-			return nil, err
-		}
-		out := []any{}
-		for _, it := range list {
-			inner := make(Scope, len(ev.scope)+1)
-			for k, v := range ev.scope {
-				inner[k] = v
-			}
-			inner["it"] = it
-			v, err := evaluator{scope: inner, funcs: ev.funcs}.eval(n.args[1])
-			if err != nil {
-				return nil, err
-			}
-			if n.fn == "map" {
-				out = append(out, v)
-			} else if truthy(v) {
-				out = append(out, it)
-			}
-		}
-		return out, nil
-	}
-	f, ok := ev.funcs[n.fn]
-	if !ok {
-		return nil, fmt.Errorf("unknown function %q", n.fn)
-	}
-	args := make([]any, len(n.args))
-	for i, a := range n.args {
-		v, err := ev.eval(a)
-		if err != nil {
-			return nil, err
-		}
-		args[i] = v
-	}
-	v, err := f(args)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", n.fn, err)
-	}
-	return v, nil
-}
-
-func field(x any, name string) (any, error) {
-	switch m := x.(type) {
-	case map[string]any:
-		return m[name], nil // a missing field is null, so optional data reads simply
-	case nil:
-		return nil, nil
-	}
-	return nil, fmt.Errorf("cannot read field %q of %s", name, kindOf(x))
+	return normalize(v), nil
 }
 
 func index(x, i any) (any, error) {

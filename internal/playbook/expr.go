@@ -1,24 +1,30 @@
 package playbook
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
-	"strings"
-	"unicode"
+	"reflect"
+	"sort"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
 )
 
 // Expr is a compiled expression. Expressions are side-effect free: they read
 // the trigger, inputs, variables and step outputs and call library functions.
 //
-// Grammar: literals (numbers, 'single' or "double" quoted strings, true,
-// false, null, [lists]), names and field paths (a.b, a["b"], a[0]), unary
-// ! and -, + (numbers, strings, lists), comparisons == != < <= > >=, the
-// membership test "x in list" (or substring, or map key), && and ||, and
-// calls of library functions. filter(list, cond) and map(list, expr) bind
-// each element to "it".
+// The language is that of github.com/expr-lang/expr with a few adjustments
+// that keep playbooks simple: null is nil, reading a field or index of a
+// missing value yields null, && || and ! accept any value (null, 0, "" and
+// empty lists and maps are false), "x in y" also tests substrings and map
+// keys, and filter(list, cond) and map(list, expr) bind each element to "it".
 type Expr struct {
 	src  string
-	root node
+	prog *vm.Program
+	refs []nameRef
+	free []string // root names read from the scope
 	pos  Pos
 }
 
@@ -36,345 +42,228 @@ type ExprError struct {
 
 func (e *ExprError) Error() string { return e.Msg }
 
-type node interface{}
+// maxNodes bounds the size of an expression's syntax tree.
+const maxNodes = 2000
 
-type (
-	litNode   struct{ v any }
-	nameNode  struct{ name string }
-	fieldNode struct {
-		x    node
-		name string
-	}
-	indexNode struct{ x, i node }
-	listNode  struct{ items []node }
-	unaryNode struct {
-		op string
-		x  node
-	}
-	binNode struct {
-		op   string
-		l, r node
-	}
-	callNode struct {
-		fn   string
-		args []node
-		off  int
-	}
+// Internal functions the rewritten tree calls. Their names cannot be written
+// in an expression, so they never clash with the library.
+const (
+	fnGet    = "$get"
+	fnIn     = "$in"
+	fnTruthy = "$truthy"
+	fnList   = "$list"
+	fnAny    = "$any"
 )
 
-type token struct {
-	kind string // num, str, ident, op, eof
-	text string
-	val  any
-	off  int
-}
+// helperType is how a caller-provided function appears in the environment.
+type helperType = func(args ...any) (any, error)
 
-func lex(src string) ([]token, error) {
-	var toks []token
-	i := 0
-	for i < len(src) {
-		c := src[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			i++
-		case c >= '0' && c <= '9':
-			j := i
-			for j < len(src) && (src[j] >= '0' && src[j] <= '9' || src[j] == '.') {
-				j++
-			}
-			f, err := strconv.ParseFloat(src[i:j], 64)
-			if err != nil {
-				return nil, &ExprError{i, fmt.Sprintf("bad number %q", src[i:j])}
-			}
-			toks = append(toks, token{"num", src[i:j], f, i})
-			i = j
-		case c == '"' || c == '\'':
-			j := i + 1
-			var b strings.Builder
-			for j < len(src) && src[j] != c {
-				if src[j] == '\\' && j+1 < len(src) {
-					j++
-				}
-				b.WriteByte(src[j])
-				j++
-			}
-			if j >= len(src) {
-				return nil, &ExprError{i, "unterminated string"}
-			}
-			toks = append(toks, token{"str", src[i : j+1], b.String(), i})
-			i = j + 1
-		case c == '_' || unicode.IsLetter(rune(c)):
-			j := i
-			for j < len(src) && (src[j] == '_' || unicode.IsLetter(rune(src[j])) || unicode.IsDigit(rune(src[j]))) {
-				j++
-			}
-			toks = append(toks, token{"ident", src[i:j], nil, i})
-			i = j
-		default:
-			two := ""
-			if i+1 < len(src) {
-				two = src[i : i+2]
-			}
-			switch two {
-			case "==", "!=", "<=", ">=", "&&", "||":
-				toks = append(toks, token{"op", two, nil, i})
-				i += 2
-				continue
-			}
-			if strings.ContainsRune("!<>+-.,()[]", rune(c)) {
-				toks = append(toks, token{"op", string(c), nil, i})
-				i++
-				continue
-			}
-			return nil, &ExprError{i, fmt.Sprintf("unexpected character %q", c)}
-		}
-	}
-	return append(toks, token{"eof", "", nil, len(src)}), nil
-}
-
-type parser struct {
-	toks  []token
-	pos   int
-	funcs map[string]bool
-}
+// shadowed are expr builtins replaced by library functions of the same name
+// or by the playbook's own constructs.
+var shadowed = []string{"len", "sort", "join", "split", "lower", "upper", "trim", "min", "max", "flatten", "uniq"}
 
 // Compile parses an expression. Calls of functions not in funcs are errors.
 func Compile(src string, funcs map[string]bool) (*Expr, error) {
-	toks, err := lex(src)
+	lib := Library()
+	env := map[string]any{
+		"trigger": map[string]any{},
+		"inputs":  map[string]any{},
+		"vars":    map[string]any{},
+		"steps":   map[string]any{},
+	}
+	opts := []expr.Option{
+		expr.AllowUndefinedVariables(),
+		expr.MaxNodes(maxNodes),
+		expr.Function(fnGet, func(a ...any) (any, error) { return index(a[0], normalize(a[1])) }),
+		expr.Function(fnIn, func(a ...any) (any, error) { return contains(normalize(a[1]), normalize(a[0])) }),
+		expr.Function(fnTruthy, func(a ...any) (any, error) { return truthy(a[0]), nil }),
+		expr.Function(fnAny, func(a ...any) (any, error) { return a[0], nil }),
+		expr.Function(fnList, func(a ...any) (any, error) { return asList("list", normalize(a[0])) }),
+	}
+	for _, b := range shadowed {
+		opts = append(opts, expr.DisableBuiltin(b))
+	}
+	names := make([]string, 0, len(funcs))
+	for name := range funcs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name == "filter" || name == "map" {
+			continue // expr builtins
+		}
+		if f, ok := lib[name]; ok {
+			opts = append(opts, expr.Function(name, libCall(name, f)))
+		} else {
+			env[name] = helperType(nil) // provided by the caller at evaluation time
+		}
+	}
+	col := &collector{}
+	rw := &rewriter{funcs: funcs, bound: map[*ast.IdentifierNode]bool{}}
+	opts = append([]expr.Option{expr.Env(env)}, opts...)
+	opts = append(opts, expr.Patch(col), expr.Patch(rw))
+	prog, err := expr.Compile(src, opts...)
+	if err == nil {
+		err = rw.err
+	}
 	if err != nil {
-		return nil, err
-	}
-	p := &parser{toks: toks, funcs: funcs}
-	if p.peek().kind == "eof" {
-		return nil, &ExprError{0, "empty expression"}
-	}
-	n, err := p.or()
-	if err != nil {
-		return nil, err
-	}
-	if t := p.peek(); t.kind != "eof" {
-		return nil, &ExprError{t.off, fmt.Sprintf("unexpected %q", t.text)}
-	}
-	return &Expr{src: src, root: n}, nil
-}
-
-func (p *parser) peek() token { return p.toks[p.pos] }
-func (p *parser) next() token { t := p.toks[p.pos]; p.pos++; return t }
-func (p *parser) isOp(s string) bool {
-	t := p.peek()
-	return (t.kind == "op" || t.kind == "ident") && t.text == s
-}
-
-func (p *parser) expect(s string) error {
-	if !p.isOp(s) {
-		t := p.peek()
-		if t.kind == "eof" {
-			return &ExprError{t.off, fmt.Sprintf("expected %q at end of expression", s)}
+		var fe *file.Error
+		if errors.As(err, &fe) {
+			return nil, &ExprError{Offset: fe.Column, Msg: fe.Message}
 		}
-		return &ExprError{t.off, fmt.Sprintf("expected %q, found %q", s, t.text)}
+		var ee *ExprError
+		if errors.As(err, &ee) {
+			return nil, ee
+		}
+		return nil, &ExprError{Msg: err.Error()}
 	}
-	p.pos++
-	return nil
-}
-
-func (p *parser) or() (node, error) {
-	l, err := p.and()
-	for err == nil && p.isOp("||") {
-		p.next()
-		var r node
-		if r, err = p.and(); err == nil {
-			l = binNode{"||", l, r}
+	e := &Expr{src: src, prog: prog, refs: col.refs()}
+	seen := map[string]bool{}
+	for _, id := range col.order {
+		if !col.calls[id] && !rw.bound[id] && id.Value != "null" && !seen[id.Value] {
+			seen[id.Value] = true
+			e.free = append(e.free, id.Value)
 		}
 	}
-	return l, err
+	return e, nil
 }
 
-func (p *parser) and() (node, error) {
-	l, err := p.cmp()
-	for err == nil && p.isOp("&&") {
-		p.next()
-		var r node
-		if r, err = p.cmp(); err == nil {
-			l = binNode{"&&", l, r}
+// libCall adapts a library function to expr: arguments arrive in the plain
+// value model whatever Go types expr produced.
+func libCall(name string, f Func) func(params ...any) (any, error) {
+	return func(params ...any) (any, error) {
+		args := make([]any, len(params))
+		for i, p := range params {
+			args[i] = normalize(p)
 		}
-	}
-	return l, err
-}
-
-func (p *parser) cmp() (node, error) {
-	l, err := p.add()
-	if err != nil {
-		return nil, err
-	}
-	for _, op := range []string{"==", "!=", "<=", ">=", "<", ">", "in"} {
-		if p.isOp(op) {
-			p.next()
-			r, err := p.add()
-			if err != nil {
-				return nil, err
-			}
-			return binNode{op, l, r}, nil
+		v, err := f(args)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		return v, nil
 	}
-	return l, nil
 }
 
-func (p *parser) add() (node, error) {
-	l, err := p.unary()
-	for err == nil && p.isOp("+") {
-		p.next()
-		var r node
-		if r, err = p.unary(); err == nil {
-			l = binNode{"+", l, r}
+// rewriter adapts expr's tree to the playbook's semantics (see Expr).
+type rewriter struct {
+	funcs map[string]bool
+	bound map[*ast.IdentifierNode]bool // "it" inside filter and map
+	err   error
+}
+
+func call(name string, args ...ast.Node) *ast.CallNode {
+	return &ast.CallNode{Callee: &ast.IdentifierNode{Value: name}, Arguments: args}
+}
+
+func (r *rewriter) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if n.Value == "null" {
+			ast.Patch(node, &ast.NilNode{})
 		}
-	}
-	return l, err
-}
-
-func (p *parser) unary() (node, error) {
-	if p.isOp("!") || p.isOp("-") {
-		op := p.next().text
-		x, err := p.unary()
-		return unaryNode{op, x}, err
-	}
-	return p.postfix()
-}
-
-func (p *parser) postfix() (node, error) {
-	x, err := p.primary()
-	for err == nil {
-		switch {
-		case p.isOp("."):
-			p.next()
-			t := p.next()
-			if t.kind != "ident" {
-				return nil, &ExprError{t.off, "expected a field name after '.'"}
-			}
-			x = fieldNode{x, t.text}
-		case p.isOp("["):
-			p.next()
-			var i node
-			if i, err = p.or(); err == nil {
-				err = p.expect("]")
-				x = indexNode{x, i}
-			}
+	case *ast.MemberNode:
+		ast.Patch(node, call(fnGet, n.Node, n.Property))
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "&&", "and", "||", "or":
+			n.Left = call(fnTruthy, n.Left)
+			n.Right = call(fnTruthy, n.Right)
+		case "in":
+			ast.Patch(node, call(fnIn, n.Left, n.Right))
 		default:
-			return x, nil
+			// Operands of different static types are checked when
+			// evaluated, as for values read from the scope.
+			l, r := n.Left.Type(), n.Right.Type()
+			if l != nil && r != nil && l.Kind() != reflect.Interface && r.Kind() != reflect.Interface && l != r {
+				n.Left, n.Right = call(fnAny, n.Left), call(fnAny, n.Right)
+			}
+		}
+	case *ast.UnaryNode:
+		if n.Operator == "!" || n.Operator == "not" {
+			n.Node = call(fnTruthy, n.Node)
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok && r.err == nil && id.Value[0] != '$' && !r.funcs[id.Value] {
+			r.err = &ExprError{Offset: column(n), Msg: fmt.Sprintf("unknown function %q", id.Value)}
+		}
+	case *ast.BuiltinNode:
+		if (n.Name == "filter" || n.Name == "map") && len(n.Arguments) == 2 {
+			n.Arguments[0] = call(fnList, n.Arguments[0])
+			ast.Walk(&n.Arguments[1], itToPointer{r.bound})
 		}
 	}
-	return nil, err
 }
 
-func (p *parser) primary() (node, error) {
-	t := p.next()
-	switch t.kind {
-	case "num", "str":
-		return litNode{t.val}, nil
-	case "ident":
-		switch t.text {
-		case "true":
-			return litNode{true}, nil
-		case "false":
-			return litNode{false}, nil
-		case "null":
-			return litNode{nil}, nil
-		}
-		if p.isOp("(") {
-			p.next()
-			if !p.funcs[t.text] {
-				return nil, &ExprError{t.off, fmt.Sprintf("unknown function %q", t.text)}
-			}
-			var args []node
-			for !p.isOp(")") {
-				a, err := p.or()
-				if err != nil {
-					return nil, err
-				}
-				args = append(args, a)
-				if !p.isOp(",") {
-					break
-				}
-				p.next()
-			}
-			if err := p.expect(")"); err != nil {
-				return nil, err
-			}
-			return callNode{t.text, args, t.off}, nil
-		}
-		return nameNode{t.text}, nil
-	case "op":
-		switch t.text {
-		case "(":
-			x, err := p.or()
-			if err != nil {
-				return nil, err
-			}
-			return x, p.expect(")")
-		case "[":
-			var items []node
-			for !p.isOp("]") {
-				a, err := p.or()
-				if err != nil {
-					return nil, err
-				}
-				items = append(items, a)
-				if !p.isOp(",") {
-					break
-				}
-				p.next()
-			}
-			return listNode{items}, p.expect("]")
-		}
-	case "eof":
-		return nil, &ExprError{t.off, "unexpected end of expression"}
+// column is the node's offset in the source.
+func column(n ast.Node) int { return n.Location().From }
+
+// itToPointer makes "it" in a filter or map predicate the current element.
+type itToPointer struct{ bound map[*ast.IdentifierNode]bool }
+
+func (v itToPointer) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "it" {
+		v.bound[id] = true
+		ast.Patch(node, &ast.PointerNode{})
 	}
-	return nil, &ExprError{t.off, fmt.Sprintf("unexpected %q", t.text)}
 }
 
-// names lists the root names an expression reads, for lint.
-func (e *Expr) names() []nameRef {
+// collector records the root names an expression reads with the constant
+// field path that follows each, for lint. It runs before the rewriter.
+type collector struct {
+	order []*ast.IdentifierNode
+	paths map[*ast.IdentifierNode][]string
+	calls map[*ast.IdentifierNode]bool
+}
+
+func (c *collector) Visit(node *ast.Node) {
+	if c.paths == nil {
+		c.paths = map[*ast.IdentifierNode][]string{}
+		c.calls = map[*ast.IdentifierNode]bool{}
+	}
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if _, seen := c.paths[n]; !seen {
+			c.order = append(c.order, n)
+			c.paths[n] = nil
+		}
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
+			c.calls[id] = true
+		}
+	case *ast.MemberNode:
+		var path []string
+		var x ast.Node = n
+		for {
+			m, ok := x.(*ast.MemberNode)
+			if !ok {
+				break
+			}
+			s, ok := m.Property.(*ast.StringNode)
+			if !ok {
+				path = nil
+			} else {
+				path = append([]string{s.Value}, path...)
+			}
+			x = m.Node
+		}
+		if id, ok := x.(*ast.IdentifierNode); ok && len(path) > len(c.paths[id]) {
+			c.paths[id] = path
+		}
+	}
+}
+
+func (c *collector) refs() []nameRef {
 	var out []nameRef
-	var walk func(n node, path []string)
-	walk = func(n node, path []string) {
-		switch n := n.(type) {
-		case nameNode:
-			out = append(out, nameRef{root: n.name, path: path})
-		case fieldNode:
-			if _, ok := n.x.(nameNode); ok || isField(n.x) {
-				walk(n.x, append([]string{n.name}, path...))
-				return
-			}
-			walk(n.x, nil)
-		case indexNode:
-			walk(n.x, nil)
-			walk(n.i, nil)
-		case listNode:
-			for _, i := range n.items {
-				walk(i, nil)
-			}
-		case unaryNode:
-			walk(n.x, nil)
-		case binNode:
-			walk(n.l, nil)
-			walk(n.r, nil)
-		case callNode:
-			for _, a := range n.args {
-				walk(a, nil)
-			}
+	for _, id := range c.order {
+		if !c.calls[id] && id.Value != "null" {
+			out = append(out, nameRef{root: id.Value, path: c.paths[id]})
 		}
 	}
-	walk(e.root, nil)
 	return out
 }
 
-func isField(n node) bool {
-	f, ok := n.(fieldNode)
-	if !ok {
-		return false
-	}
-	_, isName := f.x.(nameNode)
-	return isName || isField(f.x)
-}
+// names lists the root names an expression reads, for lint.
+func (e *Expr) names() []nameRef { return e.refs }
 
 type nameRef struct {
 	root string

@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// Library returns the standard function library. filter and map are
-// evaluated by the interpreter itself (their second argument is an
-// expression over "it") and so are listed in FuncNames but not here.
+// Library returns the standard function library. filter and map are the
+// expression language's own (their second argument is an expression over
+// "it") and so are listed in FuncNames but not here.
 func Library() map[string]Func {
 	return map[string]Func{
 		"len": func(a []any) (any, error) {
