@@ -70,6 +70,7 @@ func Compile(src string, funcs map[string]bool) (*Expr, error) {
 		"inputs":  map[string]any{},
 		"vars":    map[string]any{},
 		"steps":   map[string]any{},
+		"run":     map[string]any{},
 	}
 	opts := []expr.Option{
 		expr.AllowUndefinedVariables(),

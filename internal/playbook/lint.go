@@ -183,7 +183,7 @@ func (c *checker) expr(e *Expr, what string, locals, loops []string) {
 	}
 	for _, ref := range e.names() {
 		switch ref.root {
-		case "trigger", "it":
+		case "trigger", "it", "run":
 		case "inputs":
 			if len(ref.path) > 0 && !c.inputs[ref.path[0]] {
 				c.errf(e.Pos(), "%s: undeclared input %q", what, ref.path[0])
@@ -204,7 +204,7 @@ func (c *checker) expr(e *Expr, what string, locals, loops []string) {
 			}
 		default:
 			if !contains1(locals, ref.root) {
-				c.errf(e.Pos(), "%s: unknown name %q (expected trigger, inputs, vars, steps or a loop variable)", what, ref.root)
+				c.errf(e.Pos(), "%s: unknown name %q (expected trigger, inputs, vars, steps, run or a loop variable)", what, ref.root)
 			}
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/spotter-soc/spotter/internal/incident"
 	"github.com/spotter-soc/spotter/internal/report"
 	"github.com/spotter-soc/spotter/internal/skill"
@@ -38,6 +40,10 @@ type Request struct {
 	Incident *incident.Incident
 	// Inputs are the caller's values, converted to the declared types.
 	Inputs map[string]any
+	// RunID identifies the run; expressions see it as run.id, so sinks can
+	// derive idempotency keys (a comment id) from it. Empty in one-off runs,
+	// which get a random one.
+	RunID string
 }
 
 // Result is what a run produced.
@@ -96,6 +102,7 @@ type run struct {
 	rep       *report.Report
 	rendered  string
 	start     time.Time
+	runInfo   map[string]any
 }
 
 type frame struct {
@@ -114,6 +121,11 @@ func (in *Interpreter) Run(ctx context.Context, pb *Playbook, req Request) (*Res
 		return nil, err
 	}
 	r.inputs = inputs
+	if req.RunID == "" {
+		req.RunID = uuid.NewString()
+		r.req.RunID = req.RunID
+	}
+	r.runInfo = map[string]any{"id": req.RunID, "playbook": pb.Name}
 	trig := map[string]any{"kind": firstNonEmpty(req.Trigger, TriggerManual)}
 	if req.Incident != nil {
 		trig["incident"] = plain(req.Incident)
@@ -222,7 +234,7 @@ func (r *run) scope(f *frame) Scope {
 	for k, v := range r.vars {
 		vars[k] = v
 	}
-	s["steps"], s["vars"], s["inputs"], s["trigger"] = steps, vars, r.inputs, r.trigger
+	s["steps"], s["vars"], s["inputs"], s["trigger"], s["run"] = steps, vars, r.inputs, r.trigger, r.runInfo
 	return s
 }
 
