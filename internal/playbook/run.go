@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,9 +69,45 @@ type Interpreter struct {
 	// Options are the incident categorisation rules.
 	Options incident.Options
 	HTTP    *http.Client
+	// Effects performs the run's side effects (skill calls, files,
+	// webhooks, the clock); nil performs them directly. A durable runner
+	// records each one and replays it after a crash.
+	Effects Effector
 	// Sleep waits between retries; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 	Now   func() time.Time
+}
+
+// Effect is one side effect of a run, described as data, so that a durable
+// runner can record it and, after a crash, replay its recorded outcome or
+// perform it again without the interpreter's state.
+type Effect struct {
+	Kind    string         `json:"kind"` // call, write_file, webhook, clock
+	Skill   string         `json:"skill,omitempty"`
+	Args    map[string]any `json:"args,omitempty"`
+	Path    string         `json:"path,omitempty"`
+	Content string         `json:"content,omitempty"`
+	URL     string         `json:"url,omitempty"`
+	Method  string         `json:"method,omitempty"`
+	Body    string         `json:"body,omitempty"`
+	// Key identifies the effect for the receiving side (a webhook's
+	// Idempotency-Key): the run id and the effect's key within the run.
+	Key string `json:"key,omitempty"`
+}
+
+// Effect kinds.
+const (
+	EffectCall      = "call"
+	EffectWriteFile = "write_file"
+	EffectWebhook   = "webhook"
+	EffectClock     = "clock"
+)
+
+// Effector performs a run's effects. key is unique within the run and the
+// same when the run is replayed: the step's position (loop indices
+// included) and the attempt number, e.g. "enrich[3]/lookup@1".
+type Effector interface {
+	Do(ctx context.Context, key string, eff Effect) (any, error)
 }
 
 // StepError is a step's failure.
@@ -107,6 +145,7 @@ type run struct {
 
 type frame struct {
 	parent *frame
+	path   string // position of the frame's steps: "" or "loop[2]/"
 	steps  map[string]any
 	locals map[string]any
 }
@@ -115,7 +154,6 @@ type frame struct {
 // Result with that status, not an error; errors are for bad requests.
 func (in *Interpreter) Run(ctx context.Context, pb *Playbook, req Request) (*Result, error) {
 	r := &run{in: in, pb: pb, req: req, vars: map[string]any{}}
-	r.start = in.now()
 	inputs, err := ResolveInputs(pb, req.Inputs)
 	if err != nil {
 		return nil, err
@@ -126,6 +164,11 @@ func (in *Interpreter) Run(ctx context.Context, pb *Playbook, req Request) (*Res
 		r.req.RunID = req.RunID
 	}
 	r.runInfo = map[string]any{"id": req.RunID, "playbook": pb.Name}
+	if t, err := r.clock(ctx, "run/start"); err == nil {
+		r.start = t
+	} else {
+		return nil, err
+	}
 	trig := map[string]any{"kind": firstNonEmpty(req.Trigger, TriggerManual)}
 	if req.Incident != nil {
 		trig["incident"] = plain(req.Incident)
@@ -286,7 +329,7 @@ func (r *run) step(ctx context.Context, f *frame, st *Step) error {
 		if st.Timeout > 0 {
 			sctx, cancel = context.WithTimeout(ctx, st.Timeout)
 		}
-		out, errs, err = r.exec(sctx, f, st)
+		out, errs, err = r.exec(sctx, f, st, n)
 		if err != nil && st.Timeout > 0 && errors.Is(sctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("timed out after %s", st.Timeout)
 		}
@@ -342,10 +385,11 @@ func (r *run) sleep(ctx context.Context, d time.Duration) error {
 
 // exec runs one attempt of a step. errs lists the failures of loop
 // iterations that were tolerated.
-func (r *run) exec(ctx context.Context, f *frame, st *Step) (any, []any, error) {
+func (r *run) exec(ctx context.Context, f *frame, st *Step, attempt int) (any, []any, error) {
+	key := fmt.Sprintf("%s%s@%d", f.path, st.ID, attempt)
 	switch st.Kind {
 	case KindCall:
-		out, err := r.call(ctx, f, st)
+		out, err := r.call(ctx, f, st, key)
 		return out, nil, err
 	case KindForEach, KindBatch:
 		return r.loop(ctx, f, st)
@@ -366,13 +410,17 @@ func (r *run) exec(ctx context.Context, f *frame, st *Step) (any, []any, error) 
 	case KindSet, KindAppend:
 		return nil, nil, r.assign(f, st)
 	case KindReport:
-		out, err := r.composeReport(f, st)
+		now, err := r.clock(ctx, key+"/clock")
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := r.composeReport(f, st, now)
 		return out, nil, err
 	case KindWriteFile:
-		out, err := r.writeFile(f, st)
+		out, err := r.writeFile(ctx, f, st, key)
 		return out, nil, err
 	case KindWebhook:
-		out, err := r.webhook(ctx, f, st)
+		out, err := r.webhook(ctx, f, st, key)
 		return out, nil, err
 	case KindTerminate:
 		msg, err := r.eval(f, st.Args["message"])
@@ -388,7 +436,7 @@ func (r *run) exec(ctx context.Context, f *frame, st *Step) (any, []any, error) 
 	return nil, nil, fmt.Errorf("unknown step kind %q", st.Kind)
 }
 
-func (r *run) call(ctx context.Context, f *frame, st *Step) (any, error) {
+func (r *run) call(ctx context.Context, f *frame, st *Step, key string) (any, error) {
 	name := st.Skill
 	if st.SkillExpr != nil {
 		v, err := r.eval(f, st.SkillExpr)
@@ -422,26 +470,75 @@ func (r *run) call(ctx context.Context, f *frame, st *Step) (any, error) {
 		}
 		args[a.Name] = v
 	}
-	if r.in.Invoker == nil {
-		return nil, fmt.Errorf("no skills are available to this run")
-	}
 	r.calls.Add(1)
-	res, err := r.in.Invoker.Invoke(ctx, name, args)
+	v, err := r.do(ctx, key, Effect{Kind: EffectCall, Skill: name, Args: args})
 	if err != nil {
 		return nil, err
 	}
-	if res.Cached {
+	out, _ := v.(map[string]any)
+	if c, _ := out["cached"].(bool); c {
 		r.cacheHits.Add(1)
 	}
-	out, _ := plain(res).(map[string]any)
-	if out == nil {
-		out = map[string]any{}
-	}
-	out["skill"] = name
-	if out["findings"] == nil {
-		out["findings"] = []any{}
-	}
 	return out, nil
+}
+
+// do performs an effect through the Effector, or directly.
+func (r *run) do(ctx context.Context, key string, eff Effect) (any, error) {
+	if eff.Kind == EffectWebhook {
+		eff.Key = r.req.RunID + "/" + key
+	}
+	if r.in.Effects != nil {
+		return r.in.Effects.Do(ctx, key, eff)
+	}
+	return r.in.Perform(ctx, eff)
+}
+
+// clock reads the time as an effect, so a replayed run sees the time the
+// first execution saw.
+func (r *run) clock(ctx context.Context, key string) (time.Time, error) {
+	v, err := r.do(ctx, key, Effect{Kind: EffectClock})
+	if err != nil {
+		return time.Time{}, err
+	}
+	s, _ := v.(string)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("clock: %q: expected an RFC 3339 time", s)
+	}
+	return t, nil
+}
+
+// Perform carries out one effect and returns its outcome in the expression
+// value model (JSON types). Durable runners call it for effects that were
+// not recorded yet.
+func (in *Interpreter) Perform(ctx context.Context, eff Effect) (any, error) {
+	switch eff.Kind {
+	case EffectCall:
+		if in.Invoker == nil {
+			return nil, fmt.Errorf("no skills are available to this run")
+		}
+		res, err := in.Invoker.Invoke(ctx, eff.Skill, eff.Args)
+		if err != nil {
+			return nil, err
+		}
+		out, _ := plain(res).(map[string]any)
+		if out == nil {
+			out = map[string]any{}
+		}
+		out["skill"] = eff.Skill
+		out["cached"] = res.Cached
+		if out["findings"] == nil {
+			out["findings"] = []any{}
+		}
+		return out, nil
+	case EffectWriteFile:
+		return writeFileAtomic(eff.Path, eff.Content)
+	case EffectWebhook:
+		return in.sendWebhook(ctx, eff)
+	case EffectClock:
+		return in.now().UTC().Format(time.RFC3339Nano), nil
+	}
+	return nil, fmt.Errorf("effect kind %q: expected call, write_file, webhook or clock", eff.Kind)
 }
 
 func (r *run) loop(ctx context.Context, f *frame, st *Step) (any, []any, error) {
@@ -485,7 +582,7 @@ func (r *run) loop(ctx context.Context, f *frame, st *Step) (any, []any, error) 
 				return
 			}
 			defer func() { <-sem }()
-			child := &frame{parent: f, steps: map[string]any{}, locals: map[string]any{st.As: it, "index": float64(i)}}
+			child := &frame{parent: f, path: fmt.Sprintf("%s%s[%d]/", f.path, st.ID, i), steps: map[string]any{}, locals: map[string]any{st.As: it, "index": float64(i)}}
 			if len(st.Steps) == 0 {
 				outs[i] = it
 				return
@@ -593,7 +690,7 @@ func (r *run) assign(f *frame, st *Step) error {
 	return nil
 }
 
-func (r *run) composeReport(f *frame, st *Step) (any, error) {
+func (r *run) composeReport(f *frame, st *Step, now time.Time) (any, error) {
 	if r.req.Incident == nil {
 		return nil, fmt.Errorf("report: the run has no incident")
 	}
@@ -618,7 +715,7 @@ func (r *run) composeReport(f *frame, st *Step) (any, error) {
 	rep.Stats.SkillCalls = int(r.calls.Load())
 	rep.Stats.CacheHits = int(r.cacheHits.Load())
 	rep.Stats.GeneratedAt = r.start.UTC().Format(time.RFC3339)
-	rep.Stats.DurationMS = r.in.now().Sub(r.start).Milliseconds()
+	rep.Stats.DurationMS = now.Sub(r.start).Milliseconds()
 	format, err := report.ParseFormat(firstNonEmpty(st.Format, "md"))
 	if err != nil {
 		return nil, err
@@ -674,7 +771,7 @@ func (r *run) text(f *frame, st *Step, name string) (string, error) {
 	return string(data), err
 }
 
-func (r *run) writeFile(f *frame, st *Step) (any, error) {
+func (r *run) writeFile(ctx context.Context, f *frame, st *Step, key string) (any, error) {
 	path, err := r.text(f, st, "path")
 	if err != nil {
 		return nil, err
@@ -686,36 +783,67 @@ func (r *run) writeFile(f *frame, st *Step) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+	return r.do(ctx, key, Effect{Kind: EffectWriteFile, Path: path, Content: content})
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a run
+// interrupted mid-write and performed again leaves one whole file.
+func writeFileAtomic(path, content string) (any, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(content); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return nil, err
 	}
 	return map[string]any{"path": path, "bytes": float64(len(content))}, nil
 }
 
-func (r *run) webhook(ctx context.Context, f *frame, st *Step) (any, error) {
+func (r *run) webhook(ctx context.Context, f *frame, st *Step, key string) (any, error) {
 	url, err := r.text(f, st, "url")
 	if err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-		return nil, fmt.Errorf("url %q: expected an http or https URL", url)
+		return nil, fmt.Errorf("url: expected an http or https URL")
 	}
 	body, err := r.text(f, st, "body")
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, firstNonEmpty(st.Method, http.MethodPost), url, bytes.NewBufferString(body))
+	return r.do(ctx, key, Effect{Kind: EffectWebhook, URL: url, Method: firstNonEmpty(st.Method, http.MethodPost), Body: body})
+}
+
+// sendWebhook sends the request with an Idempotency-Key header, so a
+// receiver can recognise the same delivery performed again after a crash.
+func (in *Interpreter) sendWebhook(ctx context.Context, eff Effect) (any, error) {
+	req, err := http.NewRequestWithContext(ctx, firstNonEmpty(eff.Method, http.MethodPost), eff.URL, bytes.NewBufferString(eff.Body))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("url: %w", scrubURLError(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	client := r.in.HTTP
+	if eff.Key != "" {
+		req.Header.Set("Idempotency-Key", eff.Key)
+	}
+	client := in.HTTP
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, scrubURLError(err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
@@ -723,6 +851,21 @@ func (r *run) webhook(ctx context.Context, f *frame, st *Step) (any, error) {
 		return nil, fmt.Errorf("webhook answered %s", resp.Status)
 	}
 	return map[string]any{"status": float64(resp.StatusCode)}, nil
+}
+
+// scrubURLError keeps a webhook URL's query string (often a signature or
+// token) out of error messages.
+func scrubURLError(err error) error {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		u, perr := neturl.Parse(ue.URL)
+		if perr == nil {
+			u.RawQuery, u.Fragment, u.User = "", "", nil
+			return fmt.Errorf("%s %s: %w", ue.Op, u.String(), ue.Err)
+		}
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 // plain converts a Go value to the expression value model through JSON.
