@@ -571,16 +571,17 @@ func (r *run) loop(ctx context.Context, f *frame, st *Step) (any, []any, error) 
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	// Iterations start in list order, at most Concurrency at a time.
 	for i, it := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-lctx.Done():
+			errs[i] = lctx.Err()
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-lctx.Done():
-				errs[i] = lctx.Err()
-				return
-			}
 			defer func() { <-sem }()
 			child := &frame{parent: f, path: fmt.Sprintf("%s%s[%d]/", f.path, st.ID, i), steps: map[string]any{}, locals: map[string]any{st.As: it, "index": float64(i)}}
 			if len(st.Steps) == 0 {

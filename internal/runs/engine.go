@@ -71,6 +71,9 @@ type Options struct {
 	WorkerTimeout time.Duration
 	// PollInterval is how often the run queue is polled (500 ms).
 	PollInterval time.Duration
+	// NoWork makes an engine that queues runs and reads their outcome but
+	// leaves executing them to other engines (workers).
+	NoWork bool
 	// Retention is how long finished runs stay in history (30 days; a
 	// negative value keeps them forever).
 	Retention time.Duration
@@ -181,6 +184,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("runs: %w", err)
 	}
 	e.queue = q
+	if opts.NoWork {
+		dbos.ListenQueues(dctx, queueName+"-none")
+	}
 	if err := e.heartbeat(ctx); err != nil {
 		dbos.Shutdown(dctx, time.Second)
 		return nil, err

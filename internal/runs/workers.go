@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"os"
-	"syscall"
 	"time"
 
 	"github.com/dbos-inc/dbos-transact-golang/dbos"
@@ -108,11 +107,6 @@ func (e *Engine) recoverWorker(id string) (int, error) {
 	}
 	hs, err := r.RecoverPendingWorkflows([]string{id})
 	return len(hs), err
-}
-
-func processAlive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func (e *Engine) prune(ctx context.Context) {
