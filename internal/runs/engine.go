@@ -71,6 +71,9 @@ type Options struct {
 	WorkerTimeout time.Duration
 	// PollInterval is how often the run queue is polled (500 ms).
 	PollInterval time.Duration
+	// PlaybooksDir holds playbooks (NAME.yaml) that runs may name besides
+	// the built-in ones; their schedule triggers fire (see Schedule).
+	PlaybooksDir string
 	// NoWork makes an engine that queues runs and reads their outcome but
 	// leaves executing them to other engines (workers).
 	NoWork bool
@@ -221,16 +224,17 @@ func (e *Engine) Close(timeout time.Duration) {
 	})
 }
 
-// Resolve returns a request's playbook source: the request's own, or the
-// built-in playbook of that name. The source is parsed and linted, so a
-// bad playbook is refused at start rather than failing in a worker.
-func Resolve(req StartRequest) (string, *playbook.Playbook, error) {
+// Resolve returns a request's playbook source: the request's own, a
+// playbook of that name in dir (when dir is set), or the built-in one. The
+// source is parsed and linted, so a bad playbook is refused at start
+// rather than failing in a worker.
+func Resolve(req StartRequest, dir string) (string, *playbook.Playbook, error) {
 	src := req.Source
 	if src == "" {
 		if req.Playbook == "" {
 			return "", nil, errors.New("playbook: expected a built-in playbook name or a playbook source")
 		}
-		data, err := playbook.BuiltinSource(req.Playbook)
+		data, err := findPlaybook(dir, req.Playbook)
 		if err != nil {
 			return "", nil, fmt.Errorf("playbook: %w", err)
 		}
@@ -247,7 +251,7 @@ func Resolve(req StartRequest) (string, *playbook.Playbook, error) {
 // Start queues a run; a worker (this engine or another sharing the
 // database) executes it. Requests with the same Key get the same run.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (string, bool, error) {
-	src, pb, err := Resolve(req)
+	src, pb, err := Resolve(req, e.opts.PlaybooksDir)
 	if err != nil {
 		return "", false, err
 	}
