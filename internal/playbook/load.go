@@ -282,23 +282,25 @@ func (l *loader) inputs(pb *Playbook, n *yaml.Node) {
 }
 
 // kindKeys are the keys that decide a step's kind.
-var kindKeys = []string{KindCall, KindForEach, KindBatch, KindIf, KindParallel, KindSet, KindAppend, KindReport, KindWriteFile, KindWebhook, KindTerminate}
+var kindKeys = []string{KindCall, KindForEach, KindBatch, KindIf, KindParallel, KindSet, KindAppend, KindReport, KindWriteFile, KindWebhook, KindTerminate, KindPrompt, KindPromptbook}
 
 var commonKeys = []string{"id", "description", "when", "retry", "timeout", "continue_on_error"}
 
 var kindFields = map[string][]string{
-	KindCall:      {"call", "with", "args"},
-	KindForEach:   {"for_each", "as", "concurrency", "steps"},
-	KindBatch:     {"batch", "size", "as", "concurrency", "steps"},
-	KindIf:        {"if", "then", "else"},
-	KindParallel:  {"parallel"},
-	KindGroup:     {"steps"},
-	KindSet:       {"set"},
-	KindAppend:    {"append"},
-	KindReport:    {"report"},
-	KindWriteFile: {"write_file"},
-	KindWebhook:   {"webhook"},
-	KindTerminate: {"terminate"},
+	KindCall:       {"call", "with", "args"},
+	KindForEach:    {"for_each", "as", "concurrency", "steps"},
+	KindBatch:      {"batch", "size", "as", "concurrency", "steps"},
+	KindIf:         {"if", "then", "else"},
+	KindParallel:   {"parallel"},
+	KindGroup:      {"steps"},
+	KindSet:        {"set"},
+	KindAppend:     {"append"},
+	KindReport:     {"report"},
+	KindWriteFile:  {"write_file"},
+	KindWebhook:    {"webhook"},
+	KindTerminate:  {"terminate"},
+	KindPrompt:     {"prompt", "session"},
+	KindPromptbook: {"promptbook", "with", "session"},
 }
 
 func (l *loader) steps(n *yaml.Node, what string) []*Step {
@@ -425,6 +427,16 @@ func (l *loader) step(n *yaml.Node) *Step {
 			st.Assigns = l.assigns(v, key)
 		case KindReport, KindWriteFile, KindWebhook, KindTerminate:
 			l.args(st, key, v)
+		case KindPrompt, "session":
+			if st.Args == nil {
+				st.Args = map[string]*Expr{}
+			}
+			st.Args[key] = l.expr(v, key)
+		case KindPromptbook:
+			st.Promptbook = l.str(v, "promptbook")
+			if st.Promptbook == "" {
+				l.errf(v, "promptbook: expected a promptbook name")
+			}
 		}
 	})
 	if !sawID {

@@ -37,8 +37,10 @@
 // "index"), batch (chunks of size:, never an empty one), if/then/else,
 // parallel (each branch a step, run concurrently), steps (a group), set and
 // append (variables; append adds a value, or each item of a list), report
-// (compose the investigation report), write_file, webhook, terminate (with
-// succeeded, failed or cancelled). Every step has an id and may set when:,
+// (compose the investigation report), write_file, webhook, prompt (submit
+// a prompt to the copilot: "prompt: EXPR", optional session:), promptbook
+// (run one: "promptbook: NAME" with its inputs in with:, optional
+// session:), terminate (with succeeded, failed or cancelled). Every step has an id and may set when:,
 // retry:, timeout: and continue_on_error:. Its record is steps.<id> with
 // output, status, error, errors (the tolerated failures of a loop's
 // iterations) and attempts; a loop's output is the list of its iterations'
@@ -151,6 +153,11 @@ const (
 	KindWriteFile = "write_file"
 	KindWebhook   = "webhook"
 	KindTerminate = "terminate"
+	// KindPrompt submits a prompt to the copilot ("prompt: EXPR", with an
+	// optional session: EXPR); KindPromptbook runs a promptbook by name
+	// ("promptbook: NAME", its inputs in with:, optional session:).
+	KindPrompt     = "prompt"
+	KindPromptbook = "promptbook"
 )
 
 // Step is one step. Kind says which of the kind-specific fields apply.
@@ -191,6 +198,8 @@ type Step struct {
 
 	// report, write_file, webhook, terminate: named arguments.
 	Args map[string]*Expr
+	// Promptbook names the promptbook of a promptbook step.
+	Promptbook string
 	// Format is the report format (md, html, json); Method the webhook's;
 	// Status terminate's.
 	Format, Method, Status string

@@ -69,6 +69,8 @@ type Interpreter struct {
 	// Options are the incident categorisation rules.
 	Options incident.Options
 	HTTP    *http.Client
+	// Copilot answers prompt and promptbook steps; nil refuses them.
+	Copilot Copilot
 	// Effects performs the run's side effects (skill calls, files,
 	// webhooks, the clock); nil performs them directly. A durable runner
 	// records each one and replays it after a crash.
@@ -90,17 +92,31 @@ type Effect struct {
 	URL     string         `json:"url,omitempty"`
 	Method  string         `json:"method,omitempty"`
 	Body    string         `json:"body,omitempty"`
+	// Prompt is a prompt's content; Promptbook a promptbook's name (its
+	// inputs in Args); Session the copilot session, empty for a new one.
+	Prompt     string `json:"prompt,omitempty"`
+	Promptbook string `json:"promptbook,omitempty"`
+	Session    string `json:"session,omitempty"`
 	// Key identifies the effect for the receiving side (a webhook's
 	// Idempotency-Key): the run id and the effect's key within the run.
 	Key string `json:"key,omitempty"`
 }
 
+// Copilot submits prompts and runs promptbooks for playbook steps. Both
+// return the evaluation(s) in the expression value model: JSON types.
+type Copilot interface {
+	Prompt(ctx context.Context, session, content string) (any, error)
+	Promptbook(ctx context.Context, session, name string, inputs map[string]string) (any, error)
+}
+
 // Effect kinds.
 const (
-	EffectCall      = "call"
-	EffectWriteFile = "write_file"
-	EffectWebhook   = "webhook"
-	EffectClock     = "clock"
+	EffectPrompt     = "prompt"
+	EffectPromptbook = "promptbook"
+	EffectCall       = "call"
+	EffectWriteFile  = "write_file"
+	EffectWebhook    = "webhook"
+	EffectClock      = "clock"
 )
 
 // Effector performs a run's effects. key is unique within the run and the
@@ -422,6 +438,9 @@ func (r *run) exec(ctx context.Context, f *frame, st *Step, attempt int) (any, [
 	case KindWebhook:
 		out, err := r.webhook(ctx, f, st, key)
 		return out, nil, err
+	case KindPrompt, KindPromptbook:
+		out, err := r.copilot(ctx, f, st, key)
+		return out, nil, err
 	case KindTerminate:
 		msg, err := r.eval(f, st.Args["message"])
 		if err != nil {
@@ -537,8 +556,24 @@ func (in *Interpreter) Perform(ctx context.Context, eff Effect) (any, error) {
 		return in.sendWebhook(ctx, eff)
 	case EffectClock:
 		return in.now().UTC().Format(time.RFC3339Nano), nil
+	case EffectPrompt, EffectPromptbook:
+		if in.Copilot == nil {
+			return nil, fmt.Errorf("%s steps need the copilot; this run has none", eff.Kind)
+		}
+		if eff.Kind == EffectPrompt {
+			return in.Copilot.Prompt(ctx, eff.Session, eff.Prompt)
+		}
+		inputs := make(map[string]string, len(eff.Args))
+		for k, v := range eff.Args {
+			if s, ok := v.(string); ok {
+				inputs[k] = s
+			} else {
+				inputs[k] = fmt.Sprint(v)
+			}
+		}
+		return in.Copilot.Promptbook(ctx, eff.Session, eff.Promptbook, inputs)
 	}
-	return nil, fmt.Errorf("effect kind %q: expected call, write_file, webhook or clock", eff.Kind)
+	return nil, fmt.Errorf("effect kind %q: expected call, write_file, webhook, clock, prompt or promptbook", eff.Kind)
 }
 
 func (r *run) loop(ctx context.Context, f *frame, st *Step) (any, []any, error) {
@@ -785,6 +820,39 @@ func (r *run) writeFile(ctx context.Context, f *frame, st *Step, key string) (an
 		return nil, err
 	}
 	return r.do(ctx, key, Effect{Kind: EffectWriteFile, Path: path, Content: content})
+}
+
+// copilot submits a prompt step's content or runs a promptbook step's
+// promptbook.
+func (r *run) copilot(ctx context.Context, f *frame, st *Step, key string) (any, error) {
+	eff := Effect{Kind: st.Kind}
+	if e := st.Args["session"]; e != nil {
+		s, err := r.text(f, st, "session")
+		if err != nil {
+			return nil, err
+		}
+		eff.Session = s
+	}
+	if st.Kind == KindPrompt {
+		content, err := r.text(f, st, KindPrompt)
+		if err != nil {
+			return nil, err
+		}
+		if strings.TrimSpace(content) == "" {
+			return nil, fmt.Errorf("prompt: empty")
+		}
+		eff.Prompt = content
+	} else {
+		eff.Promptbook, eff.Args = st.Promptbook, map[string]any{}
+		for _, a := range st.With {
+			v, err := r.eval(f, a.Expr)
+			if err != nil {
+				return nil, fmt.Errorf("with.%s: %w", a.Name, err)
+			}
+			eff.Args[a.Name] = v
+		}
+	}
+	return r.do(ctx, key, eff)
 }
 
 // writeFileAtomic writes through a temporary file and a rename, so a run

@@ -47,6 +47,8 @@ type Env struct {
 	Skills  []skill.Spec
 	Options incident.Options
 	HTTP    *http.Client
+	// Copilot answers prompt and promptbook steps; nil refuses them.
+	Copilot playbook.Copilot
 }
 
 // Options configure an Engine.
@@ -74,6 +76,9 @@ type Options struct {
 	// PlaybooksDir holds playbooks (NAME.yaml) that runs may name besides
 	// the built-in ones; their schedule triggers fire (see Schedule).
 	PlaybooksDir string
+	// Lint checks playbooks at start (skills, promptbooks); the zero value
+	// checks the language only.
+	Lint playbook.LintOptions
 	// NoWork makes an engine that queues runs and reads their outcome but
 	// leaves executing them to other engines (workers).
 	NoWork bool
@@ -228,7 +233,7 @@ func (e *Engine) Close(timeout time.Duration) {
 // playbook of that name in dir (when dir is set), or the built-in one. The
 // source is parsed and linted, so a bad playbook is refused at start
 // rather than failing in a worker.
-func Resolve(req StartRequest, dir string) (string, *playbook.Playbook, error) {
+func Resolve(req StartRequest, dir string, lint playbook.LintOptions) (string, *playbook.Playbook, error) {
 	src := req.Source
 	if src == "" {
 		if req.Playbook == "" {
@@ -241,7 +246,7 @@ func Resolve(req StartRequest, dir string) (string, *playbook.Playbook, error) {
 		src = string(data)
 	}
 	name := firstNonEmpty(req.Playbook, "playbook") + ".yaml"
-	pb, diags := playbook.Check(name, []byte(src), playbook.LintOptions{})
+	pb, diags := playbook.Check(name, []byte(src), lint)
 	if len(diags) > 0 {
 		return "", nil, diags
 	}
@@ -251,7 +256,7 @@ func Resolve(req StartRequest, dir string) (string, *playbook.Playbook, error) {
 // Start queues a run; a worker (this engine or another sharing the
 // database) executes it. Requests with the same Key get the same run.
 func (e *Engine) Start(ctx context.Context, req StartRequest) (string, bool, error) {
-	src, pb, err := Resolve(req, e.opts.PlaybooksDir)
+	src, pb, err := Resolve(req, e.opts.PlaybooksDir, e.opts.Lint)
 	if err != nil {
 		return "", false, err
 	}
@@ -330,7 +335,7 @@ func incidentLabel(inc *incident.Incident) string {
 
 // interpreter returns an interpreter over the engine's environment.
 func (e *Engine) interpreter() *playbook.Interpreter {
-	return &playbook.Interpreter{Invoker: e.opts.Env.Invoker, Skills: e.opts.Env.Skills, Options: e.opts.Env.Options, HTTP: e.opts.Env.HTTP}
+	return &playbook.Interpreter{Invoker: e.opts.Env.Invoker, Skills: e.opts.Env.Skills, Options: e.opts.Env.Options, HTTP: e.opts.Env.HTTP, Copilot: e.opts.Env.Copilot}
 }
 
 // runWorkflow executes one run. It is executed again, from the start,
@@ -471,6 +476,8 @@ func effectTarget(eff playbook.Effect) string {
 		return eff.Path
 	case playbook.EffectWebhook:
 		return stripQuery(eff.URL)
+	case playbook.EffectPromptbook:
+		return eff.Promptbook
 	}
 	return ""
 }
@@ -483,6 +490,10 @@ func effectInputs(eff playbook.Effect) any {
 		return map[string]any{"path": eff.Path, "bytes": len(eff.Content)}
 	case playbook.EffectWebhook:
 		return map[string]any{"url": stripQuery(eff.URL), "method": eff.Method, "bytes": len(eff.Body), "idempotency_key": eff.Key}
+	case playbook.EffectPrompt:
+		return map[string]any{"prompt": eff.Prompt, "session": eff.Session}
+	case playbook.EffectPromptbook:
+		return map[string]any{"promptbook": eff.Promptbook, "inputs": eff.Args, "session": eff.Session}
 	}
 	return nil
 }
