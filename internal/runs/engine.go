@@ -225,7 +225,9 @@ func (e *Engine) Close(timeout time.Duration) {
 		e.stop()
 		e.wg.Wait()
 		dbos.Shutdown(e.dctx, timeout)
-		_, _ = e.history.exec(context.Background(), `DELETE FROM playbook_workers WHERE id = ?`, e.opts.WorkerID)
+		// Mark this engine stopped rather than forgetting it: the next
+		// engine to look recovers whatever it left unfinished at once.
+		_, _ = e.history.exec(context.Background(), `UPDATE playbook_workers SET heartbeat_at = 0 WHERE id = ?`, e.opts.WorkerID)
 	})
 }
 

@@ -346,3 +346,44 @@ func TestPrune(t *testing.T) {
 	}
 	_ = filepath.Join
 }
+
+// TestGracefulStopResumes stops an engine mid-run (SIGTERM in a worker)
+// and checks that the next engine finishes the run without repeating the
+// lookups that had completed.
+func TestGracefulStopResumes(t *testing.T) {
+	d := sqliteDB(t)
+	p := newProvider(t, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	second := make(chan struct{})
+	p.mu.Lock()
+	p.onLookup = func(n int, _ string) {
+		if n == 2 {
+			close(second)
+		}
+	}
+	p.mu.Unlock()
+	e1, close1 := openEngine(t, ctx, d, p.srv.URL, "first", nil)
+	id, _, err := e1.Start(ctx, startRequest(p, "graceful", "10.1.0.1", "10.1.0.2", "10.1.0.3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-second
+	close1() // the second lookup is in flight
+	p.mu.Lock()
+	p.onLookup = nil
+	p.mu.Unlock()
+	e2, close2 := openEngine(t, ctx, d, p.srv.URL, "second", nil)
+	defer close2()
+	run, err := e2.Wait(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != StatusSucceeded || run.Worker != "second" {
+		t.Fatalf("run %s by %s: %s", run.Status, run.Worker, run.Message)
+	}
+	lookups, sinks := p.counts()
+	if lookups["10.1.0.1"] != 1 || lookups["10.1.0.3"] != 1 || lookups["10.1.0.2"] > 2 || len(sinks) != 1 {
+		t.Errorf("lookups %v deliveries %v", lookups, sinks)
+	}
+}
