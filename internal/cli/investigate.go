@@ -9,12 +9,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/spotter-soc/spotter/internal/config"
 	"github.com/spotter-soc/spotter/internal/incident"
 	"github.com/spotter-soc/spotter/internal/intel"
-	"github.com/spotter-soc/spotter/internal/investigate"
+	"github.com/spotter-soc/spotter/internal/playbook"
 	intelplugin "github.com/spotter-soc/spotter/internal/plugins/intel"
 	"github.com/spotter-soc/spotter/internal/report"
 	"github.com/spotter-soc/spotter/internal/skill"
@@ -28,6 +30,7 @@ func (e *env) investigateCmd() *cobra.Command {
 		maxChars int
 		noCache  bool
 		intelIn  []string
+		pbFile   string
 	)
 	cmd := &cobra.Command{
 		Use:   "investigate FILE|-",
@@ -35,6 +38,14 @@ func (e *env) investigateCmd() *cobra.Command {
 		Long: `Reads a Microsoft Sentinel incident from FILE (or standard input for -), extracts and
 categorises its entities and the indicators in its free text, runs every enrichment
 source that is enabled and configured, and writes the investigation report.
+
+The work is done by the built-in playbook incident-enrichment. --playbook FILE runs
+your copy instead ('spotter playbook show incident-enrichment > mine.yaml' prints the
+built-in one to start from); it is linted first, and problems are reported as
+file:line:col with exit code 2. Of the inputs the playbook declares, the enrich.*
+switches set ips, accounts, hosts, processes, hashes, urls, domains and mail, and
+report.max_chars (or --max-chars) sets presummarise_threshold. enrich.timeout bounds
+the whole run.
 
 Accepted input shapes, detected automatically:
   - the body a Sentinel automation rule sends to a playbook's incident trigger
@@ -49,9 +60,12 @@ Accepted input shapes, detected automatically:
 matched offline.
 
 Exit codes: 0 success, 2 bad input (the message names the file, the JSON path and
-what was expected), 1 other failures.`,
+what was expected, or the playbook's problems), 1 other failures (the report could not
+be written, or the playbook run did not succeed; whatever report it composed is still
+written). Sources that fail are listed in the report and do not change the exit code.`,
 		Example: `  spotter investigate examples/phishing-credential-theft.json
   spotter investigate --format html --out report.html incident.json
+  spotter investigate --playbook mine.yaml incident.json
   az rest ... | spotter investigate --format json -`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -91,6 +105,10 @@ what was expected), 1 other failures.`,
 				}
 				return fmt.Errorf("%s: %w", inputName(args[0]), err)
 			}
+			pb, err := e.investigatePlaybook(rt, pbFile)
+			if err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			if err := e.importIntel(ctx, rt, intelIn); err != nil {
@@ -100,14 +118,23 @@ what was expected), 1 other failures.`,
 			if err != nil {
 				return err
 			}
-			iv := investigate.New(cfg.Incident, map[string]bool{
-				investigate.CategoryIPs: cfg.Enrich.IPs, investigate.CategoryAccounts: cfg.Enrich.Accounts,
-				investigate.CategoryHosts: cfg.Enrich.Hosts, investigate.CategoryProcesses: cfg.Enrich.Processes,
-				investigate.CategoryHashes: cfg.Enrich.Hashes, investigate.CategoryURLs: cfg.Enrich.URLs,
-				investigate.CategoryDomains: cfg.Enrich.Domains, investigate.CategoryMail: cfg.Enrich.Mail,
-			}, investigate.SkillSources(invoker{gw: rt.gw, noCache: noCache}, specs)...)
-			iv.Timeout = cfg.Enrich.Timeout
-			r := iv.Run(ctx, inc)
+			in := &playbook.Interpreter{Invoker: invoker{gw: rt.gw, noCache: noCache}, Skills: specs, Options: incidentOptions(cfg)}
+			rctx, cancel := context.WithTimeout(rt.llm.withRun(ctx), cfg.Enrich.Timeout)
+			defer cancel()
+			res, err := in.Run(rctx, pb, playbook.Request{Trigger: playbook.TriggerIncident, Incident: inc,
+				Inputs: investigateInputs(pb, cfg, f, maxChars)})
+			if err != nil {
+				return usagef("%s: %v", pb.File, err)
+			}
+			failed := runFailure(pb, res, rctx.Err(), cfg.Enrich.Timeout)
+			if res.Report == nil {
+				if failed != nil {
+					return failed
+				}
+				return fmt.Errorf("playbook %s composed no report (add a report step)", pb.Name)
+			}
+			r := res.Report
+			rt.llm.summarizeReport(ctx, r)
 			for _, m := range rt.gw.Metrics() {
 				if m.Calls+m.CacheHits+m.Deduplicated == 0 {
 					continue
@@ -115,19 +142,78 @@ what was expected), 1 other failures.`,
 				r.Stats.Providers = append(r.Stats.Providers, report.ProviderStats{
 					Provider: m.Provider, Calls: m.Calls, CacheHits: m.CacheHits, Deduplicated: m.Deduplicated,
 					Retries: m.Retries, ThrottledWaits: m.ThrottledWaits, Errors: m.Errors,
+					PromptTokens: m.PromptTokens, CompletionTokens: m.CompletionTokens, CostUSD: m.CostUSD,
 				})
 			}
-			return e.writeOutput(out, func(w io.Writer) error {
+			if err := e.writeOutput(out, func(w io.Writer) error {
 				return report.Render(w, r, f, report.Options{MaxChars: maxChars})
-			})
+			}); err != nil {
+				return err
+			}
+			return failed
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "md", "report format: md, html or json (default from report.format)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the report to FILE instead of standard output")
 	cmd.Flags().StringArrayVar(&intelIn, "intel", nil, "import a threat-intelligence feed file (STIX, MISP, CSV or a plain list) into the local store before investigating; repeatable, idempotent")
+	cmd.Flags().StringVar(&pbFile, "playbook", "", "run this playbook FILE instead of the built-in incident-enrichment (linted first)")
 	cmd.Flags().BoolVar(&noCache, "no-cache", false, "ignore cached skill results and ask every provider again")
 	cmd.Flags().IntVar(&maxChars, "max-chars", 30000, "size budget for md and html, met by aggregating detail (0: no limit; default from report.max_chars)")
 	return cmd
+}
+
+// investigatePlaybook loads the playbook investigate runs: the built-in
+// enrichment, or FILE linted against the configured skills.
+func (e *env) investigatePlaybook(rt *runtime, file string) (*playbook.Playbook, error) {
+	if file == "" {
+		return playbook.Builtin(playbook.EnrichmentName)
+	}
+	data, err := e.readInput(file)
+	if err != nil {
+		return nil, usagef("--playbook %v", err)
+	}
+	pb, diags := playbook.Check(inputName(file), data, playbook.LintOptions{Skill: func(n string) (skill.Spec, bool) {
+		s, err := rt.gw.Skill(n)
+		return s, err == nil
+	}})
+	if len(diags) > 0 {
+		return nil, &usageError{fmt.Errorf("--playbook %s does not lint (%d problem%s):\n%w", file, len(diags), plural(len(diags)), diags)}
+	}
+	return pb, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// investigateInputs maps the configuration and flags onto the inputs the
+// playbook declares: the per-type switches (enrich.*), the report budget
+// (presummarise_threshold or max_chars) and the report format. Inputs the
+// playbook does not declare are left out, so a trimmed copy still runs.
+func investigateInputs(pb *playbook.Playbook, cfg config.Config, f report.Format, maxChars int) map[string]any {
+	known := enrichmentInputs(cfg)
+	known["presummarise_threshold"], known["max_chars"], known["format"] = maxChars, maxChars, string(f)
+	given := map[string]any{}
+	for _, in := range pb.Inputs {
+		if v, ok := known[in.Name]; ok {
+			given[in.Name] = v
+		}
+	}
+	return given
+}
+
+// runFailure is the error for a run that did not succeed, nil otherwise.
+func runFailure(pb *playbook.Playbook, res *playbook.Result, ctxErr error, timeout time.Duration) error {
+	if res.Status == playbook.StatusSucceeded {
+		return nil
+	}
+	if errors.Is(ctxErr, context.DeadlineExceeded) {
+		return fmt.Errorf("playbook %s %s: the run exceeded enrich.timeout (%s): %s", pb.Name, res.Status, timeout, res.Message)
+	}
+	return fmt.Errorf("playbook %s %s: %s", pb.Name, res.Status, res.Message)
 }
 
 // importIntel imports feed files into the local intelligence store.

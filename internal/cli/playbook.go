@@ -147,13 +147,9 @@ Exit codes: 0 the run succeeded, 2 bad input or a playbook that does not lint, 1
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			given := map[string]any{}
-			for _, kv := range inputs {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok || strings.TrimSpace(k) == "" {
-					return usagef("--input %q: expected NAME=VALUE", kv)
-				}
-				given[strings.TrimSpace(k)] = v
+			given, err := inputFlags(inputs)
+			if err != nil {
+				return err
 			}
 			rt, err := e.openRuntime(c.Context(), true)
 			if err != nil {
@@ -172,17 +168,8 @@ Exit codes: 0 the run succeeded, 2 bad input or a playbook that does not lint, 1
 				return &usageError{diags}
 			}
 			cfg := rt.cfg
-			defaults := map[string]any{
-				"ips": cfg.Enrich.IPs, "accounts": cfg.Enrich.Accounts, "hosts": cfg.Enrich.Hosts, "processes": cfg.Enrich.Processes,
-				"hashes": cfg.Enrich.Hashes, "urls": cfg.Enrich.URLs, "domains": cfg.Enrich.Domains, "mail": cfg.Enrich.Mail,
-				"presummarise_threshold": cfg.Report.MaxChars,
-			}
-			for _, in := range pb.Inputs {
-				if _, set := given[in.Name]; !set && name == "builtin/"+playbook.EnrichmentName+".yaml" {
-					if v, ok := defaults[in.Name]; ok {
-						given[in.Name] = v
-					}
-				}
+			if name == "builtin/"+playbook.EnrichmentName+".yaml" {
+				addEnrichmentDefaults(given, cfg)
 			}
 			if _, err := playbook.ResolveInputs(pb, given); err != nil {
 				return usagef("%s: %v", args[0], err)
@@ -205,7 +192,7 @@ Exit codes: 0 the run succeeded, 2 bad input or a playbook that does not lint, 1
 			if err != nil {
 				return err
 			}
-			in := &playbook.Interpreter{Invoker: invoker{gw: rt.gw, noCache: noCache}, Skills: specs, Options: cfg.Incident}
+			in := &playbook.Interpreter{Invoker: invoker{gw: rt.gw, noCache: noCache}, Skills: specs, Options: incidentOptions(cfg)}
 			res, err := in.Run(ctx, pb, req)
 			if err != nil {
 				return usagef("%s: %v", args[0], err)

@@ -68,6 +68,10 @@ Exit codes: 0 answered (also rejected), 2 invalid prompt, 1 the evaluation faile
 				}
 			} else {
 				fmt.Fprintln(e.stdout, strings.TrimSpace(ev.Content))
+				if u := ev.Usage; u.ModelCalls > 0 {
+					fmt.Fprintf(e.stderr, "spotter: %s: %d model calls, %d prompt + %d completion tokens, about $%.4f\n",
+						ev.Planner, u.ModelCalls, u.PromptTokens, u.CompletionTokens, u.CostUSD)
+				}
 			}
 			if ev.State != copilot.StateCompleted {
 				return fmt.Errorf("evaluation %s %s (%s): %s", ev.ID, ev.State, ev.ResultType, ev.Error)

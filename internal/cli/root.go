@@ -87,6 +87,7 @@ SPOTTER_<SECTION>_<KEY> environment variables; state lives in the data directory
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usagef("%s: %v (see '%s --help')", c.CommandPath(), err, c.CommandPath())
 	})
+	root.AddCommand(e.runsCmd(), e.workerCmd())
 	root.AddCommand(e.investigateCmd(), e.extractCmd(), e.configCmd(), e.skillsCmd(), e.skillCmd(), e.pluginsCmd(), e.analyzeCmd(),
 		e.serveCmd(), e.tokenCmd(), e.promptCmd(), e.sessionsCmd(), e.promptbookCmd(), e.intelCmd(), e.playbookCmd())
 	return root

@@ -12,7 +12,9 @@ import (
 
 	"github.com/spotter-soc/spotter/internal/config"
 	"github.com/spotter-soc/spotter/internal/gateway"
+	"github.com/spotter-soc/spotter/internal/incident"
 	"github.com/spotter-soc/spotter/internal/intel"
+	"github.com/spotter-soc/spotter/internal/investigate"
 	"github.com/spotter-soc/spotter/internal/plugins"
 	"github.com/spotter-soc/spotter/internal/skill"
 	"github.com/spotter-soc/spotter/internal/store"
@@ -22,6 +24,7 @@ import (
 type runtime struct {
 	cfg   config.Config
 	gw    *gateway.Gateway
+	llm   *llmRuntime // the optional language models
 	close func()
 	db    *lazyCache // the database, opened on first use
 }
@@ -47,11 +50,19 @@ func (e *env) openRuntime(ctx context.Context, persistent bool) (*runtime, error
 		}
 		return intel.NewStore(st), nil
 	}
-	gw := gateway.New(plugins.Registry(plugins.Options{IntelStore: opener}), cfg.Plugins, cfg.Gateway, cache, e.logger())
+	var opts []gateway.Option
+	if persistent {
+		opts = append(opts, gateway.WithSharedLimits(lc.sharedLimits()))
+	}
+	lr := newLLMRuntime(cfg.LLM)
+	gw := gateway.New(lr.register(plugins.Registry(plugins.Options{IntelStore: opener, Sentinel: cfg.Sentinel, SentinelWrites: sentinelWrites(lc.store)})), cfg.Plugins, cfg.Gateway, cache, e.logger(), opts...)
 	if err := gw.ConfigErr(); err != nil {
 		return nil, &config.Error{Source: "plugins", Msg: err.Error()}
 	}
-	return &runtime{cfg: cfg, gw: gw, close: lc.close, db: lc}, nil
+	if err := lr.build(gw); err != nil {
+		return nil, err
+	}
+	return &runtime{cfg: cfg, gw: gw, close: lc.close, db: lc, llm: lr}, nil
 }
 
 // openStore opens the database: database.url when set, else spotter.db in
@@ -79,6 +90,19 @@ func (l *lazyCache) store() (*store.Store, error) {
 		return nil, err
 	}
 	return l.st, nil
+}
+
+// sharedLimits keeps the gateway's provider limits (rate, daily quota,
+// pauses) in the database when it is PostgreSQL, so that every process on
+// it shares them; on SQLite they stay in the gateway's memory.
+func (l *lazyCache) sharedLimits() gateway.SharedLimits {
+	return gateway.LazySharedLimits(func(context.Context) (gateway.SharedLimits, error) {
+		st, err := l.store()
+		if err != nil {
+			return nil, err
+		}
+		return st.SharedLimits(), nil
+	})
 }
 
 func (l *lazyCache) get() (gateway.Cache, error) {
@@ -141,4 +165,15 @@ type invoker struct {
 
 func (i invoker) Invoke(ctx context.Context, name string, raw map[string]any) (*skill.Result, error) {
 	return i.gw.Invoke(ctx, name, raw, gateway.InvokeOptions{NoCache: i.noCache})
+}
+
+// incidentOptions are the categorisation rules of the configuration, with
+// obfuscated command lines decoded for indicator extraction (as the
+// investigation pipeline does).
+func incidentOptions(cfg config.Config) incident.Options {
+	opts := cfg.Incident
+	if opts.DecodeCommandLine == nil {
+		opts.DecodeCommandLine = investigate.DecodedLayers
+	}
+	return opts
 }

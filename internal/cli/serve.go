@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os/signal"
 	"syscall"
 	"time"
@@ -50,10 +51,18 @@ func (e *env) openCopilot(ctx context.Context, databaseURL string, opts copilot.
 		return nil, err
 	}
 	opener := func(context.Context) (*intel.Store, error) { return intel.NewStore(st), nil }
-	gw := gateway.New(plugins.Registry(plugins.Options{IntelStore: opener}), cfg.Plugins, cfg.Gateway, st.Cache(), e.logger())
+	lr := newLLMRuntime(cfg.LLM)
+	gw := gateway.New(lr.register(plugins.Registry(plugins.Options{IntelStore: opener, Sentinel: cfg.Sentinel, SentinelWrites: storeWrites(st)})), cfg.Plugins, cfg.Gateway, st.Cache(), e.logger(), sharedLimits(st)...)
 	if err := gw.ConfigErr(); err != nil {
 		_ = st.Close()
 		return nil, &config.Error{Source: "plugins", Msg: err.Error()}
+	}
+	if err := lr.build(gw); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if opts.Model == nil {
+		opts.Model, opts.Rounds = lr.planner, cfg.LLM.Rounds
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = cfg.Enrich.Timeout
@@ -148,8 +157,23 @@ SIGINT or SIGTERM shuts down gracefully.`,
 			if err := lib.Check(); err != nil {
 				return usagef("--promptbooks: %v", err)
 			}
+			// Durable playbook runs: /api/v1/runs, schedule triggers, and the
+			// runs Sentinel polling and webhooks start. This process is one of
+			// the workers; it also recovers the runs of stopped ones.
+			runEngine, err := e.engineOn(ctx, rt.cfg, rt.st, rt.gw, copilot.PlaybookCopilot{Engine: rt.engine, Library: lib}, false, nil)
+			if err != nil {
+				return err
+			}
+			defer runEngine.Close(30 * time.Second)
+			go runEngine.Schedule(ctx)
+			var hooks http.Handler
+			if sentinelWanted(rt.cfg) {
+				if hooks, err = e.startSentinel(ctx, rt.cfg, rt.st, rt.gw, runEngine); err != nil {
+					return err
+				}
+			}
 			srv, err := server.New(server.Config{Store: rt.st, Engine: rt.engine, Catalog: rt.gw, Promptbooks: lib, Log: e.logger(), Version: Version,
-				Settings: rt.cfg.Redacted})
+				Settings: rt.cfg.Redacted, Hooks: hooks, Runs: runEngine})
 			if err != nil {
 				return err
 			}

@@ -39,6 +39,13 @@ type Config struct {
 	Database Database         `koanf:"database"`
 	Server   Server           `koanf:"server"`
 	Remote   Remote           `koanf:"remote"`
+	// Runs configures durable playbook runs and workers.
+	Runs Runs `koanf:"runs"`
+	// LLM configures the optional language models (none by default).
+	LLM LLM `koanf:"llm"`
+	// Sentinel connects Microsoft Sentinel workspaces and Defender XDR
+	// tenants (see docs/SENTINEL.md).
+	Sentinel Sentinel `koanf:"sentinel"`
 	// Plugins holds each plugin's settings, keyed by plugin name
 	// (plugins.abuseipdb.api_key, or SPOTTER_ABUSEIPDB_API_KEY).
 	Plugins map[string]map[string]any `koanf:"plugins"`
@@ -97,6 +104,7 @@ func Default() Config {
 		Report:   Report{Format: "md", MaxChars: 30000},
 		Gateway:  gateway.DefaultConfig(),
 		Server:   Server{Addr: "127.0.0.1:8080"},
+		Runs:     DefaultRuns(),
 		Plugins:  map[string]map[string]any{},
 	}
 }
@@ -204,6 +212,15 @@ func (c Config) Validate() error {
 	if err := incident.ValidateOptions(c.Incident); err != nil {
 		return &Error{Msg: err.Error()}
 	}
+	if err := c.LLM.ValidateLLM(); err != nil {
+		return err
+	}
+	if err := c.Sentinel.Validate(); err != nil {
+		return err
+	}
+	if err := c.Runs.Validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -218,6 +235,7 @@ func unmarshal(k *koanf.Koanf, cfg *Config) error {
 			DecodeHook: mapstructure.ComposeDecodeHookFunc(
 				mapstructure.StringToTimeDurationHookFunc(),
 				mapstructure.StringToSliceHookFunc(","),
+				dateAsString, // api_version: 2024-09-01 unquoted is a YAML date
 			),
 		},
 	})
@@ -246,6 +264,9 @@ func envKey(name string, kinds map[string]reflect.Kind) string {
 	}
 	if k, ok := kinds[n]; ok && k != reflect.Struct && k != reflect.Map {
 		return n
+	}
+	if k := nestedKey(n, kinds); k != "" {
+		return k // SPOTTER_SENTINEL_POLL_INTERVAL is sentinel.poll.interval
 	}
 	section, key, ok := strings.Cut(n, "_")
 	if !ok || key == "" {
@@ -377,6 +398,8 @@ func (c Config) Redacted() map[string]any {
 	if c.Remote.Token != "" {
 		m["remote"].(map[string]any)["token"] = Redacted
 	}
+	redactLLM(m)
+	redactSentinel(m)
 	if u, err := url.Parse(c.Database.URL); err == nil && u.User != nil {
 		if _, has := u.User.Password(); has {
 			name := u.User.Username()

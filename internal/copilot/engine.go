@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/llm"
 )
 
 // Options size the engine.
@@ -23,6 +25,11 @@ type Options struct {
 	// evaluations (default 30s); see FailOrphaned.
 	Heartbeat time.Duration
 	Log       *slog.Logger
+	// Model, when set, plans prompts by tool calling; the rule planner
+	// takes over when the model fails or its budget is spent. Rounds
+	// bounds the tool-calling rounds of one evaluation (default 4).
+	Model  *llm.Model
+	Rounds int
 }
 
 func (o Options) withDefaults() Options {
@@ -54,8 +61,9 @@ type job struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 	done      chan struct{}
-	cancelled bool // by a caller, not by the timeout; guarded by Engine.mu
-	started   bool // taken by a worker; guarded by Engine.mu
+	run       *llm.Meter // the promptbook run's budget, if any
+	cancelled bool       // by a caller, not by the timeout; guarded by Engine.mu
+	started   bool       // taken by a worker; guarded by Engine.mu
 }
 
 // Engine stores prompts and runs their evaluations on a bounded pool of
@@ -103,6 +111,11 @@ func (e *Engine) Invoker() Invoker { return e.inv }
 // queue is full the evaluation is returned already failed with result
 // capacityExceeded.
 func (e *Engine) Submit(ctx context.Context, sessionID string, req PromptRequest, by string) (Prompt, Evaluation, error) {
+	return e.submit(ctx, sessionID, req, by, nil)
+}
+
+// submit is Submit with the meter of the run the prompt belongs to.
+func (e *Engine) submit(ctx context.Context, sessionID string, req PromptRequest, by string, run *llm.Meter) (Prompt, Evaluation, error) {
 	if err := CheckRequest(e.inv, req); err != nil {
 		return Prompt{}, Evaluation{}, err
 	}
@@ -120,7 +133,7 @@ func (e *Engine) Submit(ctx context.Context, sessionID string, req PromptRequest
 		return Prompt{}, Evaluation{}, err
 	}
 	jctx, cancel := context.WithTimeout(e.base, e.opts.Timeout)
-	j := &job{prompt: p, eval: ev, ctx: jctx, cancel: cancel, done: make(chan struct{})}
+	j := &job{prompt: p, eval: ev, ctx: jctx, cancel: cancel, done: make(chan struct{}), run: run}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -247,7 +260,7 @@ func (e *Engine) runJob(j *job) {
 		if err := e.repo.SaveEvaluation(save, ev); err != nil {
 			e.opts.Log.Error("saving an evaluation failed", "evaluation", ev.ID, "err", err)
 		}
-		ev = e.evaluate(j.ctx, j.prompt, ev)
+		ev = e.evaluate(j.ctx, j.prompt, ev, j.run)
 	}
 	end := time.Now().UTC()
 	ev.CompletedAt = &end

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/llm"
 )
 
 // maxParallelSteps bounds the skill calls one evaluation makes at once.
@@ -14,10 +16,27 @@ const maxParallelSteps = 4
 
 // evaluate runs a prompt: a direct skill call, or the rule planner's plan.
 // It fills the evaluation's content, sources, entities and result type.
-func (e *Engine) evaluate(ctx context.Context, p Prompt, ev Evaluation) Evaluation {
-	if p.SkillName != "" {
-		return e.evaluateDirect(ctx, p, ev)
+// Model calls made by skills (SummarizeData, prompt-template skills) count
+// on the evaluation's meter, which the context carries.
+func (e *Engine) evaluate(ctx context.Context, p Prompt, ev Evaluation, run *llm.Meter) Evaluation {
+	var limits llm.Limits
+	if m := e.opts.Model; m != nil {
+		limits = m.Evaluation
 	}
+	meter := llm.NewMeter("evaluation", limits, run)
+	ctx = llm.WithMeter(ctx, meter)
+	if p.SkillName != "" {
+		ev = e.evaluateDirect(ctx, p, ev)
+	} else {
+		ev = e.evaluatePrompt(ctx, p, ev, meter)
+	}
+	ev.Usage = usageOf(meter)
+	return ev
+}
+
+// evaluatePrompt plans a prompt in words: by the model when one is
+// configured, else (or when it fails) by the rules.
+func (e *Engine) evaluatePrompt(ctx context.Context, p Prompt, ev Evaluation, meter *llm.Meter) Evaluation {
 	var history []Entities
 	if h, err := e.repo.SessionEntities(ctx, p.SessionID); err == nil {
 		history = h
@@ -25,6 +44,18 @@ func (e *Engine) evaluate(ctx context.Context, p Prompt, ev Evaluation) Evaluati
 		e.opts.Log.Warn("reading the session context failed; planning without it", "session", p.SessionID, "err", err)
 	}
 	specs := scopedSpecs(e.inv, p.Plugins)
+	if m := e.opts.Model; m != nil {
+		out, err := e.evaluateLLM(ctx, m, meter, p, ev, specs, history)
+		if err == nil {
+			return out
+		}
+		if ctx.Err() != nil {
+			return ev
+		}
+		ev.Fallback = "the model planner failed, the rules planned instead: " + err.Error()
+		e.opts.Log.Warn("model planner failed; using the rule planner", "evaluation", ev.ID, "err", err)
+	}
+	ev.Planner = "rules"
 	plan := e.planner.Plan(p.Content, specs, history)
 	ev.Entities = plan.Entities
 	if plan.Rejected {

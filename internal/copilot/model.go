@@ -54,6 +54,8 @@ type Session struct {
 type SessionDetail struct {
 	Session
 	Prompts []PromptDetail `json:"prompts"`
+	// Usage sums the model usage of the session's evaluations.
+	Usage Usage `json:"usage"`
 }
 
 // PromptDetail is a prompt with its evaluation (nil only while it is being created).
@@ -102,12 +104,43 @@ type SkillSource struct {
 	findings []skill.Finding
 }
 
-// Usage counts the model tokens an evaluation used; the rule planner uses none.
+// Usage counts the model tokens an evaluation used and their estimated
+// cost; the rule planner uses none.
 type Usage struct {
 	PromptTokens     int `json:"promptTokens"`
 	CompletionTokens int `json:"completionTokens"`
 	TotalTokens      int `json:"totalTokens"`
+	// ModelCalls counts the calls to the model; CostUSD estimates their
+	// price from the provider's configured prices.
+	ModelCalls int     `json:"modelCalls,omitempty"`
+	CostUSD    float64 `json:"costUsd,omitempty"`
 }
+
+// Add returns the sum of two usages.
+func (u Usage) Add(o Usage) Usage {
+	return Usage{PromptTokens: u.PromptTokens + o.PromptTokens, CompletionTokens: u.CompletionTokens + o.CompletionTokens,
+		TotalTokens: u.TotalTokens + o.TotalTokens, ModelCalls: u.ModelCalls + o.ModelCalls, CostUSD: u.CostUSD + o.CostUSD}
+}
+
+// Flag is something in a model's answer that the evidence does not back,
+// or a model request Spotter refused.
+type Flag struct {
+	// Kind is one of the Flag* constants.
+	Kind   string `json:"kind" enum:"unsupported-action,unsupported-link,refused-tool-call,invalid-tool-arguments"`
+	Detail string `json:"detail"`
+}
+
+// Flag kinds.
+const (
+	// FlagUnsupportedAction: the answer claims an action no skill took.
+	FlagUnsupportedAction = "unsupported-action"
+	// FlagUnsupportedLink: the answer cites a link absent from the evidence.
+	FlagUnsupportedLink = "unsupported-link"
+	// FlagRefusedToolCall: the model asked for a skill outside the scope.
+	FlagRefusedToolCall = "refused-tool-call"
+	// FlagInvalidArguments: the model's tool arguments failed the skill's spec.
+	FlagInvalidArguments = "invalid-tool-arguments"
+)
 
 // Evaluation is the execution of a prompt.
 type Evaluation struct {
@@ -121,10 +154,17 @@ type Evaluation struct {
 	Suggestions []string      `json:"suggestions,omitempty" doc:"Skills that may help when the prompt was rejected"`
 	Entities    Entities      `json:"entities" doc:"Indicators, users, hosts and command lines the evaluation dealt with, by kind"`
 	Usage       Usage         `json:"usage"`
-	Error       string        `json:"error,omitempty"`
-	CreatedAt   time.Time     `json:"createdAt"`
-	StartedAt   *time.Time    `json:"startedAt,omitempty"`
-	CompletedAt *time.Time    `json:"completedAt,omitempty"`
+	// Planner is "rules" or "llm:<provider>"; Fallback says why a model
+	// planner gave way to the rules.
+	Planner  string `json:"planner,omitempty"`
+	Fallback string `json:"fallback,omitempty"`
+	// Flags list what the model's answer claims without evidence and the
+	// model requests that were refused.
+	Flags       []Flag     `json:"flags,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	StartedAt   *time.Time `json:"startedAt,omitempty"`
+	CompletedAt *time.Time `json:"completedAt,omitempty"`
 }
 
 // newID returns a random identifier with a readable prefix.

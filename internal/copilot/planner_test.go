@@ -102,12 +102,12 @@ func TestPlannerTable(t *testing.T) {
 		{"What devices does this user have?", []string{call("intune.GetManagedDevices", "user", "adelev@contoso.com")}},
 		{"Search ThreatFox for this hash", []string{call("abusech.ThreatFoxIOC", "ioc", md5)}},
 		{"Is this device compliant?", []string{call("intune.GetManagedDevices", "device", "DESKTOP-ADELE01")}},
+		{"Summarise incident 4711", []string{call("sentinel.GetIncident", "incident", "4711")}},
 
 		// Nothing to map: rejected, never a guess.
 		{"What is the weather today?", []string{rejected}},
 		{"Show sign-ins", []string{rejected}},
 		{"Is 10.0.0.5 malicious?", []string{rejected}},
-		{"Summarise incident 4711", []string{rejected}},
 		{"Tell me about CVE-2024-3400", []string{rejected}},
 		{"Check this network on AbuseIPDB", []string{rejected}},
 	}

@@ -113,6 +113,9 @@ func (r *Repo) SessionDetail(ctx context.Context, id string) (SessionDetail, err
 	for i := range d.Prompts {
 		d.Prompts[i].Evaluation = byPrompt[d.Prompts[i].ID]
 	}
+	for _, e := range evals {
+		d.Usage = d.Usage.Add(e.Usage)
+	}
 	return d, nil
 }
 
@@ -199,15 +202,23 @@ func (r *Repo) AddPrompt(ctx context.Context, sessionID string, req PromptReques
 	return p, e, nil
 }
 
+// llmMeta is the llm column: what a model did in an evaluation.
+type llmMeta struct {
+	Planner  string `json:"planner,omitempty"`
+	Fallback string `json:"fallback,omitempty"`
+	Flags    []Flag `json:"flags,omitempty"`
+}
+
 // SaveEvaluation writes an evaluation's state and result.
 func (r *Repo) SaveEvaluation(ctx context.Context, e Evaluation) error {
 	sources, _ := json.Marshal(nonNil(e.Sources))
 	sugg, _ := json.Marshal(nonNil(e.Suggestions))
 	ents, _ := json.Marshal(e.Entities)
 	usage, _ := json.Marshal(e.Usage)
+	meta, _ := json.Marshal(llmMeta{Planner: e.Planner, Fallback: e.Fallback, Flags: e.Flags})
 	_, err := r.exec(ctx, `UPDATE copilot_evaluations SET state = ?, result_type = ?, content = ?, sources = ?, suggestions = ?, entities = ?,
-		usage = ?, error = ?, started_at = ?, completed_at = ? WHERE id = ?`,
-		string(e.State), string(e.ResultType), e.Content, string(sources), string(sugg), string(ents), string(usage), e.Error,
+		usage = ?, llm = ?, error = ?, started_at = ?, completed_at = ? WHERE id = ?`,
+		string(e.State), string(e.ResultType), e.Content, string(sources), string(sugg), string(ents), string(usage), string(meta), e.Error,
 		optMillis(e.StartedAt), optMillis(e.CompletedAt), e.ID)
 	if err != nil {
 		return fmt.Errorf("saving evaluation %s: %w", e.ID, err)
@@ -243,7 +254,7 @@ func (r *Repo) SessionEntities(ctx context.Context, sessionID string) ([]Entitie
 
 func (r *Repo) evaluations(ctx context.Context, where string, args ...any) ([]Evaluation, error) {
 	rows, err := r.st.DB().QueryContext(ctx, r.st.Rebind(`SELECT id, prompt_id, session_id, state, result_type, content, sources, suggestions,
-		entities, usage, error, created_at, started_at, completed_at FROM copilot_evaluations `+where+` ORDER BY created_at, id`), args...)
+		entities, usage, llm, error, created_at, started_at, completed_at FROM copilot_evaluations `+where+` ORDER BY created_at, id`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading evaluations: %w", err)
 	}
@@ -251,10 +262,10 @@ func (r *Repo) evaluations(ctx context.Context, where string, args ...any) ([]Ev
 	var out []Evaluation
 	for rows.Next() {
 		var e Evaluation
-		var state, rt, sources, sugg, ents, usage string
+		var state, rt, sources, sugg, ents, usage, meta string
 		var c int64
 		var started, completed sql.NullInt64
-		if err := rows.Scan(&e.ID, &e.PromptID, &e.SessionID, &state, &rt, &e.Content, &sources, &sugg, &ents, &usage, &e.Error,
+		if err := rows.Scan(&e.ID, &e.PromptID, &e.SessionID, &state, &rt, &e.Content, &sources, &sugg, &ents, &usage, &meta, &e.Error,
 			&c, &started, &completed); err != nil {
 			return nil, fmt.Errorf("reading evaluations: %w", err)
 		}
@@ -263,6 +274,10 @@ func (r *Repo) evaluations(ctx context.Context, where string, args ...any) ([]Ev
 		_ = json.Unmarshal([]byte(sugg), &e.Suggestions)
 		_ = json.Unmarshal([]byte(ents), &e.Entities)
 		_ = json.Unmarshal([]byte(usage), &e.Usage)
+		var m llmMeta
+		if json.Unmarshal([]byte(meta), &m) == nil {
+			e.Planner, e.Fallback, e.Flags = m.Planner, m.Fallback, m.Flags
+		}
 		if e.Sources == nil {
 			e.Sources = []SkillSource{}
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"time"
+
+	"github.com/spotter-soc/spotter/internal/llm"
 )
 
 // RunStep is one prompt of a promptbook run with its evaluation.
@@ -21,6 +23,8 @@ type PromptbookRun struct {
 	Completed bool `json:"completed"`
 	// Error says why the run stopped before its last prompt.
 	Error string `json:"error,omitempty"`
+	// Usage sums the model usage of the run's evaluations.
+	Usage Usage `json:"usage"`
 }
 
 // RunPromptbook checks the inputs (every missing required input at once,
@@ -59,8 +63,12 @@ func (e *Engine) RunPromptbook(ctx context.Context, pb Promptbook, inputs map[st
 		return PromptbookRun{}, err
 	}
 	run := PromptbookRun{Promptbook: pb.Name, SessionID: sessionID, Steps: []RunStep{}, Completed: true}
+	var meter *llm.Meter
+	if e.opts.Model != nil {
+		meter = llm.NewMeter("run", e.opts.Model.Run, nil)
+	}
 	for _, req := range reqs {
-		p, ev, err := e.Submit(ctx, sessionID, req, by)
+		p, ev, err := e.submit(ctx, sessionID, req, by, meter)
 		if err != nil {
 			run.Completed, run.Error = false, err.Error()
 			return run, err
@@ -70,6 +78,7 @@ func (e *Engine) RunPromptbook(ctx context.Context, pb Promptbook, inputs map[st
 			return run, err
 		}
 		run.Steps = append(run.Steps, RunStep{Prompt: p, Evaluation: ev})
+		run.Usage = run.Usage.Add(ev.Usage)
 		if ev.State != StateCompleted {
 			run.Completed = false
 		}

@@ -33,6 +33,7 @@ type Gateway struct {
 	ttl      map[string]time.Duration // by lower-cased skill id
 	flights  flightGroup
 	problems []error
+	shared   *sharedState // nil: limits kept in memory
 
 	mu         sync.Mutex
 	counters   map[string]*counters  // by provider
@@ -76,18 +77,23 @@ type SettingStatus struct {
 // configured, each with an HTTP client whose transport applies the
 // provider's limits. A nil cache disables caching; a nil logger discards logs.
 // Configuration mistakes make the plugin concerned "not configured" and are
-// also reported together by ConfigErr.
-func New(reg *skill.Registry, settings map[string]map[string]any, cfg Config, cache Cache, log *slog.Logger) *Gateway {
+// also reported together by ConfigErr. Options add what several processes
+// share (WithSharedLimits).
+func New(reg *skill.Registry, settings map[string]map[string]any, cfg Config, cache Cache, log *slog.Logger, opts ...Option) *Gateway {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 32
-	return newGateway(reg, settings, cfg, cache, log, base)
+	return newGateway(reg, settings, cfg, cache, log, base, opts...)
 }
 
 // newGateway is New with the round tripper that finally sends requests;
 // tests pass an in-memory one.
-func newGateway(reg *skill.Registry, settings map[string]map[string]any, cfg Config, cache Cache, log *slog.Logger, base http.RoundTripper) *Gateway {
+func newGateway(reg *skill.Registry, settings map[string]map[string]any, cfg Config, cache Cache, log *slog.Logger, base http.RoundTripper, opts ...Option) *Gateway {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	g := &Gateway{
 		reg: reg, cfg: cfg.withDefaults(), cache: cache, log: log, base: base,
@@ -95,6 +101,7 @@ func newGateway(reg *skill.Registry, settings map[string]map[string]any, cfg Con
 		ttl:        map[string]time.Duration{},
 		counters:   map[string]*counters{},
 		transports: map[string]*transport{},
+		shared:     newSharedState(o.shared, log),
 	}
 	infos := reg.Plugins()
 	names := make([]string, len(infos))
@@ -143,6 +150,7 @@ func (g *Gateway) setup(info skill.PluginInfo, raw map[string]any) {
 	}
 	safe := slog.New(&redactHandler{next: g.log.Handler(), secrets: res.set})
 	tr := newTransport(info.Name, g.cfg.limitsFor(info.Name, info.Limits), g.cfg, g.base, st.metrics, res.set, safe)
+	tr.limiter.shared = g.shared
 	g.transports[info.Name] = tr
 	p, _ := g.reg.Plugin(info.Name)
 	env := skill.Env{Settings: maps.Clone(res.set.values), HTTP: &http.Client{Transport: tr}, Log: safe.With("plugin", info.Name), Skills: caller{g}}
@@ -195,9 +203,16 @@ func (g *Gateway) Client(provider string, limits skill.RateLimit) *http.Client {
 	tr, ok := g.transports[provider]
 	if !ok {
 		tr = newTransport(provider, g.cfg.limitsFor(provider, limits), g.cfg, g.base, c, nil, g.log)
+		tr.limiter.shared = g.shared
 		g.transports[provider] = tr
 	}
 	return &http.Client{Transport: tr}
+}
+
+// RecordTokens adds a language-model call's tokens and estimated cost to
+// the provider's metrics (the llm package reports every call here).
+func (g *Gateway) RecordTokens(provider string, prompt, completion int64, costUSD float64) {
+	g.countersFor(provider).tokens(prompt, completion, costUSD)
 }
 
 // Skill returns a skill's spec by id or alias, whether its plugin is

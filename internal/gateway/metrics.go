@@ -31,9 +31,18 @@ type ProviderMetrics struct {
 	// Errors counts failed attempts and calls refused by the gateway, by
 	// reason (see the Reason constants).
 	Errors map[string]int64 `json:"errors"`
+	// SharedLimitFallbacks counts requests that were held to this process's
+	// own rate limit, quota and pauses because the limits shared with the
+	// other processes (WithSharedLimits) could not be reached.
+	SharedLimitFallbacks int64 `json:"shared_limit_fallbacks"`
 	// LatencyMS describes attempt latency (request sent to response headers)
 	// in milliseconds; the percentiles cover the most recent attempts.
 	LatencyMS LatencyStats `json:"latency_ms"`
+	// PromptTokens, CompletionTokens and CostUSD count what model calls
+	// through this provider used (language models only; see RecordTokens).
+	PromptTokens     int64   `json:"prompt_tokens,omitempty"`
+	CompletionTokens int64   `json:"completion_tokens,omitempty"`
+	CostUSD          float64 `json:"cost_usd,omitempty"`
 }
 
 // LatencyStats summarises latencies in milliseconds.
@@ -69,6 +78,18 @@ func (c *counters) miss()      { c.update(func(m *ProviderMetrics) { m.CacheMiss
 func (c *counters) dedup()     { c.update(func(m *ProviderMetrics) { m.Deduplicated++ }) }
 func (c *counters) retry()     { c.update(func(m *ProviderMetrics) { m.Retries++ }) }
 func (c *counters) throttled() { c.update(func(m *ProviderMetrics) { m.ThrottledWaits++ }) }
+func (c *counters) sharedFallback() {
+	c.update(func(m *ProviderMetrics) { m.SharedLimitFallbacks++ })
+}
+
+// tokens counts a model call's tokens and estimated cost.
+func (c *counters) tokens(prompt, completion int64, cost float64) {
+	c.update(func(m *ProviderMetrics) {
+		m.PromptTokens += prompt
+		m.CompletionTokens += completion
+		m.CostUSD += cost
+	})
+}
 
 // failure counts an error by reason; "" (success) is ignored.
 func (c *counters) failure(reason string) {

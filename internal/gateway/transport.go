@@ -37,12 +37,14 @@ type transport struct {
 }
 
 func newTransport(provider string, limits skill.RateLimit, cfg Config, base http.RoundTripper, m *counters, secrets *sealed, log *slog.Logger) *transport {
+	lim := newLimiter(provider, limits, log)
+	lim.metrics = m
 	return &transport{
 		provider: provider,
 		cfg:      cfg,
 		base:     base,
 		breaker:  newBreaker(provider, cfg.BreakerFailures, cfg.BreakerCooldown, log),
-		limiter:  newLimiter(provider, limits, log),
+		limiter:  lim,
 		metrics:  m,
 		secrets:  secrets,
 		log:      log,

@@ -218,3 +218,13 @@ const (
 	StatusCancelled = "cancelled"
 	StatusSkipped   = "skipped"
 )
+
+// Input returns the declared input with that name.
+func (p *Playbook) Input(name string) (Input, bool) {
+	for _, in := range p.Inputs {
+		if in.Name == name {
+			return in, true
+		}
+	}
+	return Input{}, false
+}

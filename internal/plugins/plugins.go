@@ -2,6 +2,7 @@
 package plugins
 
 import (
+	"github.com/spotter-soc/spotter/internal/config"
 	"github.com/spotter-soc/spotter/internal/plugins/abusech"
 	"github.com/spotter-soc/spotter/internal/plugins/abuseipdb"
 	"github.com/spotter-soc/spotter/internal/plugins/entra"
@@ -11,7 +12,9 @@ import (
 	"github.com/spotter-soc/spotter/internal/plugins/otx"
 	"github.com/spotter-soc/spotter/internal/plugins/reputation"
 	"github.com/spotter-soc/spotter/internal/plugins/scriptanalyzer"
+	sentinelplugin "github.com/spotter-soc/spotter/internal/plugins/sentinel"
 	"github.com/spotter-soc/spotter/internal/plugins/virustotal"
+	"github.com/spotter-soc/spotter/internal/sentinel"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -20,6 +23,11 @@ type Options struct {
 	// IntelStore opens the local threat-intelligence store; nil makes
 	// intel.Lookup fail with an explanation.
 	IntelStore intelplugin.Opener
+	// Sentinel is the sentinel section of the configuration (workspaces
+	// and their credentials); empty leaves the sentinel plugin not configured.
+	Sentinel config.Sentinel
+	// SentinelWrites records the incident revisions Spotter writes (nil: not recorded).
+	SentinelWrites sentinel.WritesOpener
 }
 
 // Registry returns a new registry holding every built-in plugin.
@@ -29,6 +37,7 @@ func Registry(o Options) *skill.Registry {
 		abuseipdb.New(), virustotal.New(), abusech.New(), otx.New(),
 		entra.New(), intune.New(), mdti.New(),
 		reputation.New(), scriptanalyzer.New(), intelplugin.New(o.IntelStore),
+		sentinelplugin.New(o.Sentinel, o.SentinelWrites),
 	} {
 		r.MustRegister(p)
 	}

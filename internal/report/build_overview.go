@@ -172,6 +172,9 @@ func (b *builder) verdict() []block {
 	if v.Summary != "" {
 		out = append(out, block{Kind: blockText, Paras: paragraphs(v.Summary)})
 	}
+	if v.ModelSummary != "" {
+		out = append(out, block{Kind: blockText, Title: "Model summary", Paras: paragraphs(v.ModelSummary)})
+	}
 	out = append(out, b.verdictTable()...)
 	if len(v.Recommendations) > 0 {
 		lines := make([]line, len(v.Recommendations))

@@ -40,6 +40,9 @@ type Verdict struct {
 	Level   skill.Level `json:"level"`
 	Score   int         `json:"score"`
 	Summary string      `json:"summary"`
+	// ModelSummary is a language model's summary of the findings, when a
+	// summarizer is configured (llm.summarizer); rendered as plain text.
+	ModelSummary string `json:"model_summary,omitempty"`
 	// Indicators is the aggregated verdict per indicator, worst first.
 	Indicators      []skill.Verdict `json:"indicators"`
 	Recommendations []string        `json:"recommendations"`
@@ -61,6 +64,21 @@ type Stats struct {
 	// Providers are the gateway's figures per provider for the process
 	// that ran the investigation: HTTP attempts, cache hits, retries, waits.
 	Providers []ProviderStats `json:"providers"`
+	// LLM counts the language-model calls of the run (nil when none).
+	LLM *LLMStats `json:"llm,omitempty"`
+}
+
+// LLMStats are the tokens and estimated cost of a run's model calls.
+type LLMStats struct {
+	Provider         string  `json:"provider"`
+	Model            string  `json:"model"`
+	Calls            int     `json:"calls"`
+	Chunks           int     `json:"chunks,omitempty"`    // map calls when the data did not fit one prompt
+	Collapsed        int     `json:"collapsed,omitempty"` // benign/unknown records counted instead of listed
+	PromptTokens     int     `json:"prompt_tokens"`
+	CompletionTokens int     `json:"completion_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
+	Error            string  `json:"error,omitempty"`
 }
 
 // ProviderStats summarises one provider's traffic.
@@ -72,6 +90,10 @@ type ProviderStats struct {
 	Retries        int64            `json:"retries"`
 	ThrottledWaits int64            `json:"throttled_waits"`
 	Errors         map[string]int64 `json:"errors"`
+	// Model providers (llm:<name>) also count tokens and estimated cost.
+	PromptTokens     int64   `json:"prompt_tokens,omitempty"`
+	CompletionTokens int64   `json:"completion_tokens,omitempty"`
+	CostUSD          float64 `json:"cost_usd,omitempty"`
 }
 
 // Coverage states whether a skill ran for a section.

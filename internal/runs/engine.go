@@ -76,6 +76,10 @@ type Options struct {
 	// PlaybooksDir holds playbooks (NAME.yaml) that runs may name besides
 	// the built-in ones; their schedule triggers fire (see Schedule).
 	PlaybooksDir string
+	// Defaults gives input values from the configuration for a playbook
+	// (the built-in enrichment's switches); the request's own win, and
+	// only inputs the playbook declares are set.
+	Defaults func(pb *playbook.Playbook) map[string]any
 	// Lint checks playbooks at start (skills, promptbooks); the zero value
 	// checks the language only.
 	Lint playbook.LintOptions
@@ -271,6 +275,18 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (string, bool, err
 			return "", false, fmt.Errorf("incident: %w", err)
 		}
 		label = incidentLabel(inc)
+	}
+	if e.opts.Defaults != nil {
+		inputs := map[string]any{}
+		for k, v := range e.opts.Defaults(pb) {
+			if _, declared := pb.Input(k); declared {
+				inputs[k] = v
+			}
+		}
+		for k, v := range req.Inputs {
+			inputs[k] = v
+		}
+		req.Inputs = inputs
 	}
 	if _, err := playbook.ResolveInputs(pb, req.Inputs); err != nil {
 		return "", false, err

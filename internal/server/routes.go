@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	s.adminRoutes()
 	s.promptbookRoutes()
 	s.compatRoutes()
+	s.runRoutes()
 }
 
 // HealthBody answers the health probes.

@@ -51,6 +51,12 @@ type Config struct {
 	// Settings returns the effective configuration with secrets redacted,
 	// for admins; nil serves an empty object.
 	Settings func() map[string]any
+	// Hooks serves the incoming webhooks under /api/v1/hooks/ (the Sentinel
+	// hook, see sentinel.NewWebhook); they authenticate with their own
+	// secrets. Nil serves none.
+	Hooks http.Handler
+	// Runs serves /api/v1/runs (durable playbook runs); nil serves none.
+	Runs RunService
 }
 
 // Server is the HTTP API.
@@ -96,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 	s.api.UseMiddleware(s.authorize)
 	s.routes()
 	mux.HandleFunc("GET "+ConnectorSwaggerPath, serveConnectorSwagger)
-	s.handler = s.authenticate(mux)
+	s.handler = withHooks(cfg.Hooks, s.authenticate(mux))
 	return s, nil
 }
 

@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spotter-soc/spotter/internal/config"
+	"github.com/spotter-soc/spotter/internal/gateway"
+	"github.com/spotter-soc/spotter/internal/llm"
+	"github.com/spotter-soc/spotter/internal/plugins/gpt"
+	"github.com/spotter-soc/spotter/internal/report"
+	"github.com/spotter-soc/spotter/internal/skill"
+)
+
+// llmRuntime is the optional language-model side of a runtime: with no
+// llm section configured it registers nothing and every model is nil, so
+// Spotter behaves exactly as without it.
+type llmRuntime struct {
+	cfg config.LLM
+	ref *llm.Ref // the model of SummarizeData and prompt-template skills
+	err error
+
+	models     map[string]*llm.Model
+	planner    *llm.Model
+	summarizer *llm.Model
+	run        *llm.Meter // the budget of this process's one run (an investigation)
+}
+
+func newLLMRuntime(c config.LLM) *llmRuntime { return &llmRuntime{cfg: c} }
+
+// skillModel names the provider the model-backed skills use: the
+// summarizer, else the planner.
+func (l *llmRuntime) skillModel() string {
+	if l.cfg.Summarizer != "" {
+		return l.cfg.Summarizer
+	}
+	return l.cfg.Planner
+}
+
+// register adds the model-backed plugins (llm.SummarizeData and the
+// manifests of llm.skills_dir) to reg when a model is selected for them.
+// Problems are kept for build to report.
+func (l *llmRuntime) register(reg *skill.Registry) *skill.Registry {
+	if !l.cfg.Enabled() || l.skillModel() == "" {
+		return reg
+	}
+	manifests, err := gpt.LoadManifests(l.cfg.SkillsDir)
+	l.ref = &llm.Ref{}
+	l.err = errors.Join(err, gpt.Register(reg, l.ref, manifests))
+	return reg
+}
+
+// build makes the configured models on the gateway, whose transports carry
+// their traffic, and points the model-backed skills at theirs.
+func (l *llmRuntime) build(gw *gateway.Gateway) error {
+	if l.err != nil {
+		return &config.Error{Source: "llm", Msg: l.err.Error()}
+	}
+	if !l.cfg.Enabled() {
+		return nil
+	}
+	models, err := llm.Models(l.cfg, gw)
+	if err != nil {
+		return err
+	}
+	l.models = models
+	l.planner = models[l.cfg.Planner]
+	l.summarizer = models[l.skillModel()]
+	if l.ref != nil {
+		l.ref.Set(l.summarizer)
+	}
+	return nil
+}
+
+// runMeter is the meter of the run: model calls of skills the playbook
+// invokes (SummarizeData, prompt-template skills) and of the report
+// summary count on it, within the summarizer's run budget.
+func (l *llmRuntime) runMeter() *llm.Meter {
+	if l.run == nil {
+		var limits llm.Limits
+		if l.summarizer != nil {
+			limits = l.summarizer.Run
+		}
+		l.run = llm.NewMeter("run", limits, nil)
+	}
+	return l.run
+}
+
+// withRun puts the run's meter in ctx when a model is configured.
+func (l *llmRuntime) withRun(ctx context.Context) context.Context {
+	if l == nil || !l.cfg.Enabled() {
+		return ctx
+	}
+	return llm.WithMeter(ctx, l.runMeter())
+}
+
+// summarizeReport adds the summarizer's summary to a report; a failure is
+// recorded in the report's stats and the template summary stands.
+func (l *llmRuntime) summarizeReport(ctx context.Context, r *report.Report) {
+	if l == nil || l.cfg.Summarizer == "" || l.summarizer == nil {
+		return
+	}
+	_ = llm.SummarizeReport(ctx, l.summarizer, l.runMeter(), r)
+}

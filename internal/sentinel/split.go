@@ -1,0 +1,178 @@
+package sentinel
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Sentinel's service limits for comments.
+const (
+	MaxCommentChars = 30000
+	MaxComments     = 100
+)
+
+// commentNamespace scopes the comment ids Spotter derives.
+var commentNamespace = uuid.MustParse("6f1d7a3e-58c2-4c8e-9b7a-2d0e5c4f1a93")
+
+// CommentID derives the id of one comment from the run's key and the
+// comment's role ("details/1", "summary"): the same key always gives the
+// same ids, so posting again rewrites the same comments instead of adding
+// new ones.
+func CommentID(key, part string) string {
+	return uuid.NewSHA1(commentNamespace, []byte(key+"\x00"+part)).String()
+}
+
+// partHeader is the line that opens part i of n.
+func partHeader(html bool, i, n int) string {
+	if html {
+		return fmt.Sprintf("<p><b>Spotter report, part %d of %d</b></p>\n", i, n)
+	}
+	return fmt.Sprintf("**Spotter report, part %d of %d**\n\n", i, n)
+}
+
+// omittedNote closes the last part when the comment cap left parts out.
+func omittedNote(html bool, k int) string {
+	s := fmt.Sprintf("%d more part(s) of this report were not posted: the incident would exceed Sentinel's %d-comment limit. The full report is in Spotter's run history.", k, MaxComments)
+	if html {
+		return "\n<p><i>" + s + "</i></p>"
+	}
+	return "\n\n_" + s + "_"
+}
+
+// Split cuts text into comments of at most maxChars characters (runes),
+// at line boundaries where it can, each opened by a "part i of n" line. A
+// Markdown code fence cut in two is closed at the end of one part and
+// opened again at the start of the next. At most maxParts parts are
+// returned; omitted counts the ones left out, and the last part returned
+// then says so. Text that fits is returned as it is.
+func Split(text string, html bool, maxChars, maxParts int) (parts []string, omitted int) {
+	if maxChars <= 0 {
+		maxChars = MaxCommentChars
+	}
+	if maxParts <= 0 {
+		return nil, 0
+	}
+	if utf8.RuneCountInString(text) <= maxChars {
+		return []string{text}, 0
+	}
+	budget := maxChars - utf8.RuneCountInString(partHeader(html, MaxComments, MaxComments))
+	bodies := splitBodies(text, max(budget, 1))
+	note := ""
+	if len(bodies) > maxParts {
+		// Make room for the note in every part, then cut again.
+		note = omittedNote(html, len(bodies))
+		if nb := budget - utf8.RuneCountInString(note); nb >= 1 {
+			bodies = splitBodies(text, nb)
+			note = omittedNote(html, len(bodies)-maxParts)
+		} else {
+			note = ""
+		}
+		omitted = len(bodies) - maxParts
+		bodies = bodies[:maxParts]
+	}
+	total := len(bodies) + omitted
+	for i, b := range bodies {
+		s := partHeader(html, i+1, total) + b
+		if i == len(bodies)-1 && note != "" {
+			s += note
+		}
+		parts = append(parts, s)
+	}
+	return parts, omitted
+}
+
+// splitBodies cuts text into pieces of at most budget runes.
+func splitBodies(text string, budget int) []string {
+	var (
+		bodies []string
+		cur    strings.Builder
+		n      int    // runes in cur
+		fence  string // the open fence's opening line, "" when none
+	)
+	// room is what the closing fence of an open fence needs.
+	room := func() int {
+		if fence == "" {
+			return 0
+		}
+		return utf8.RuneCountInString(fenceMarker(fence)) + 2
+	}
+	flush := func() {
+		if cur.Len() == 0 {
+			return
+		}
+		s := cur.String()
+		if fence != "" {
+			if !strings.HasSuffix(s, "\n") {
+				s += "\n"
+			}
+			s += fenceMarker(fence) + "\n"
+		}
+		bodies = append(bodies, s)
+		cur.Reset()
+		n = 0
+		if fence != "" {
+			cur.WriteString(fence + "\n")
+			n = utf8.RuneCountInString(fence) + 1
+		}
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		ln := utf8.RuneCountInString(line)
+		if n+ln+room() > budget && cur.Len() > 0 {
+			flush()
+		}
+		for ln > budget-n-room() { // longer than what is left of a part: cut it
+			cut := budget - n - room()
+			if cut <= 0 {
+				// Not even the reopened fence leaves room: drop the fence.
+				fence = ""
+				flush()
+				cut = budget - n
+			}
+			head, rest := splitRunes(line, cut)
+			cur.WriteString(head)
+			n += utf8.RuneCountInString(head)
+			flush()
+			line, ln = rest, utf8.RuneCountInString(rest)
+		}
+		if line == "" {
+			continue
+		}
+		cur.WriteString(line)
+		n += ln
+		m := strings.TrimSpace(line)
+		if strings.HasPrefix(m, "```") || strings.HasPrefix(m, "~~~") {
+			switch {
+			case fence == "" && 2*(utf8.RuneCountInString(m)+1) < budget:
+				fence = strings.TrimRight(line, "\r\n")
+			case fence != "" && strings.HasPrefix(m, fenceMarker(fence)) && strings.Trim(m, "`~") == "":
+				fence = ""
+			}
+		}
+	}
+	fence = "" // a fence the text itself leaves open stays as the text has it
+	flush()
+	return bodies
+}
+
+// fenceMarker is the run of backticks or tildes opening a fence line.
+func fenceMarker(line string) string {
+	s := strings.TrimSpace(line)
+	i := 0
+	for i < len(s) && (s[i] == '`' || s[i] == '~') {
+		i++
+	}
+	return s[:i]
+}
+
+// splitRunes cuts s after n runes.
+func splitRunes(s string, n int) (string, string) {
+	i := 0
+	for k := 0; k < n && i < len(s); k++ {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i], s[i:]
+}
