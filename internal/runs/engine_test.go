@@ -387,3 +387,44 @@ func TestGracefulStopResumes(t *testing.T) {
 		t.Errorf("lookups %v deliveries %v", lookups, sinks)
 	}
 }
+
+// TestScheduleFiresOncePerInterval runs two engines over one database with
+// a playbook that has a one-second schedule: each interval starts one run,
+// not one per engine.
+func TestScheduleFiresOncePerInterval(t *testing.T) {
+	d := sqliteDB(t)
+	dir := t.TempDir()
+	src := "name: tick\ntriggers:\n  - schedule: {every: 1s}\nsteps:\n  - id: noop\n    set: {x: \"1\"}\n"
+	if err := os.WriteFile(filepath.Join(dir, "tick.yaml"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	list, err := ScheduledPlaybooks(dir)
+	if err != nil || len(list) != 1 || list[0].Every != time.Second {
+		t.Fatalf("scheduled playbooks: %v %+v", err, list)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mod := func(o *Options) { o.PlaybooksDir = dir }
+	e1, close1 := openEngine(t, ctx, d, "", "s1", mod)
+	defer close1()
+	e2, close2 := openEngine(t, ctx, d, "", "s2", mod)
+	defer close2()
+	go e1.Schedule(ctx)
+	go e2.Schedule(ctx)
+	time.Sleep(3500 * time.Millisecond)
+	cancel()
+	runs, err := e1.History().List(context.Background(), ListOptions{Playbook: "tick"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots := map[string]int{}
+	for _, r := range runs {
+		if r.Trigger != "schedule" || !strings.HasPrefix(r.Key, "schedule:tick:1s:") {
+			t.Errorf("run %+v", r)
+		}
+		slots[r.Key]++
+	}
+	if len(runs) < 3 || len(runs) > 5 || len(slots) != len(runs) {
+		t.Errorf("%d runs over %d slots in 3.5 s: %v", len(runs), len(slots), slots)
+	}
+}
