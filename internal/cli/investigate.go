@@ -118,7 +118,8 @@ written). Sources that fail are listed in the report and do not change the exit 
 			if err != nil {
 				return err
 			}
-			in := &playbook.Interpreter{Invoker: invoker{gw: rt.gw, noCache: noCache}, Skills: specs, Options: incidentOptions(cfg)}
+			in := &playbook.Interpreter{Invoker: invoker{gw: rt.gw, noCache: noCache}, Skills: specs, Options: incidentOptions(cfg),
+				Summarize: rt.llm.summarizeHook()}
 			rctx, cancel := context.WithTimeout(rt.llm.withRun(ctx), cfg.Enrich.Timeout)
 			defer cancel()
 			res, err := in.Run(rctx, pb, playbook.Request{Trigger: playbook.TriggerIncident, Incident: inc,
@@ -134,7 +135,6 @@ written). Sources that fail are listed in the report and do not change the exit 
 				return fmt.Errorf("playbook %s composed no report (add a report step)", pb.Name)
 			}
 			r := res.Report
-			rt.llm.summarizeReport(ctx, r)
 			for _, m := range rt.gw.Metrics() {
 				if m.Calls+m.CacheHits+m.Deduplicated == 0 {
 					continue

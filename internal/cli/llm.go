@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/spotter-soc/spotter/internal/config"
 	"github.com/spotter-soc/spotter/internal/gateway"
@@ -94,11 +95,36 @@ func (l *llmRuntime) withRun(ctx context.Context) context.Context {
 	return llm.WithMeter(ctx, l.runMeter())
 }
 
-// summarizeReport adds the summarizer's summary to a report; a failure is
-// recorded in the report's stats and the template summary stands.
-func (l *llmRuntime) summarizeReport(ctx context.Context, r *report.Report) {
+// summarizeHook is the interpreter's report summariser: the summarizer
+// within the budget of the run (the meter in ctx, else this process's
+// run); nil when no summarizer is configured.
+func (l *llmRuntime) summarizeHook() func(context.Context, *report.Report) error {
 	if l == nil || l.cfg.Summarizer == "" || l.summarizer == nil {
-		return
+		return nil
 	}
-	_ = llm.SummarizeReport(ctx, l.summarizer, l.runMeter(), r)
+	return func(ctx context.Context, r *report.Report) error {
+		meter := llm.MeterFrom(ctx)
+		if meter == nil {
+			meter = l.runMeter()
+		}
+		return llm.SummarizeReport(ctx, l.summarizer, meter, r)
+	}
+}
+
+// runContexts gives each durable run a meter of its own, within the
+// summarizer's run budget (kept in memory: a run recovered by another
+// process starts a new one).
+func (l *llmRuntime) runContexts() (with func(context.Context, string) context.Context, ended func(string)) {
+	if l == nil || !l.cfg.Enabled() {
+		return nil, nil
+	}
+	var meters sync.Map
+	return func(ctx context.Context, runID string) context.Context {
+		var limits llm.Limits
+		if l.summarizer != nil {
+			limits = l.summarizer.Run
+		}
+		m, _ := meters.LoadOrStore(runID, llm.NewMeter("run", limits, nil))
+		return llm.WithMeter(ctx, m.(*llm.Meter))
+	}, func(runID string) { meters.Delete(runID) }
 }

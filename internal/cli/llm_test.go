@@ -104,3 +104,38 @@ llm:
 	}
 	skilltest.NoLeak(t, []string{key}, out, errs)
 }
+
+// TestDurableRunWithSummarizer: a durable run's report carries the model
+// summary, the summary is a recorded effect, and history holds no key.
+func TestDurableRunWithSummarizer(t *testing.T) {
+	const key = "sk-durable-test-1f2e3d4c5b6a"
+	srv := fakellm.New(key)
+	srv.Respond = func(int, fakellm.Request) fakellm.Step {
+		return fakellm.Step{Text: "Ransomware staging confirmed on one server.", PromptTokens: 900, CompletionTokens: 30}
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "spotter.yaml")
+	cfg := "data_dir: " + filepath.Join(dir, "data") + "\nllm:\n  summarizer: local\n  providers:\n    local:\n      kind: openai-compatible\n      base_url: " +
+		srv.URL + "/v1\n      api_key: " + key + "\n      model: llama3.1:8b\n"
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=" + dir}
+	code, out, errs := run(t, "", env, "--config", cfgFile, "runs", "start", "incident-enrichment", "--incident", examples(t)[0])
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "Ransomware staging confirmed") {
+		t.Errorf("the durable run's report lacks the model summary:\n%.2000s", out)
+	}
+	code, out, _ = run(t, "", env, "--config", cfgFile, "runs", "list", "--json")
+	var list []struct{ ID string }
+	if code != ExitOK || json.Unmarshal([]byte(out), &list) != nil || len(list) != 1 {
+		t.Fatalf("runs list: %d %s", code, out)
+	}
+	code, out, _ = run(t, "", env, "--config", cfgFile, "runs", "show", "--json", list[0].ID)
+	if code != ExitOK || !strings.Contains(out, `"kind": "summarize"`) || strings.Contains(out, key) {
+		t.Errorf("runs show --json: the summary is not a recorded effect, or the key leaked:\n%.1500s", out)
+	}
+}

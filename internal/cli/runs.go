@@ -55,7 +55,7 @@ func (e *env) openEngine(ctx context.Context, noWork bool, mod func(*runs.Option
 	}
 	cop := copilot.NewEngine(copilot.NewRepo(st), copilot.GatewayInvoker{GW: rt.gw}, copilot.Options{Timeout: rt.cfg.Enrich.Timeout, Log: e.logger()})
 	lib := copilot.NewLibrary(promptbooks.FS, rt.cfg.Server.PromptbooksDir, cop.Repo())
-	eng, err := e.engineOn(ctx, rt.cfg, st, rt.gw, copilot.PlaybookCopilot{Engine: cop, Library: lib}, noWork, mod)
+	eng, err := e.engineOn(ctx, rt.cfg, st, rt.gw, rt.llm, copilot.PlaybookCopilot{Engine: cop, Library: lib}, noWork, mod)
 	if err != nil {
 		_ = cop.Close(ctx)
 		rt.close()
@@ -66,7 +66,7 @@ func (e *env) openEngine(ctx context.Context, noWork bool, mod func(*runs.Option
 
 // engineOn opens a run engine over an open database and gateway (spotter
 // serve shares its own with the engine).
-func (e *env) engineOn(ctx context.Context, cfg config.Config, st *store.Store, gw *gateway.Gateway, cop playbook.Copilot, noWork bool, mod func(*runs.Options)) (*runs.Engine, error) {
+func (e *env) engineOn(ctx context.Context, cfg config.Config, st *store.Store, gw *gateway.Gateway, lr *llmRuntime, cop playbook.Copilot, noWork bool, mod func(*runs.Options)) (*runs.Engine, error) {
 	view := &runtime{cfg: cfg, gw: gw, db: &lazyCache{open: func() (*store.Store, error) { return st, nil }}}
 	specs, err := e.enrichingSkills(ctx, view)
 	if err != nil {
@@ -80,7 +80,8 @@ func (e *env) engineOn(ctx context.Context, cfg config.Config, st *store.Store, 
 		Store: st, DataDir: cfg.DataDir, DatabaseURL: cfg.Database.URL,
 		Concurrency: cfg.Runs.Concurrency, WorkerTimeout: cfg.Runs.WorkerTimeout, PollInterval: cfg.Runs.PollInterval,
 		Retention: retention, PlaybooksDir: cfg.Runs.PlaybooksDir, NoWork: noWork,
-		Env:     runs.Env{Invoker: invoker{gw: gw}, Skills: specs, Options: incidentOptions(cfg), Copilot: cop},
+		Env: runs.Env{Invoker: invoker{gw: gw}, Skills: specs, Options: incidentOptions(cfg), Copilot: cop,
+			Summarize: lr.summarizeHook()},
 		Secrets: cfg.SecretValues, Log: e.logger(), Lint: lintOptions(gw, cop),
 		Defaults: func(pb *playbook.Playbook) map[string]any {
 			if pb.Name == playbook.EnrichmentName {
@@ -89,6 +90,7 @@ func (e *env) engineOn(ctx context.Context, cfg config.Config, st *store.Store, 
 			return nil
 		},
 	}
+	opts.Env.RunContext, opts.Env.RunEnded = lr.runContexts()
 	if mod != nil {
 		mod(&opts)
 	}

@@ -27,6 +27,7 @@ type copilotRuntime struct {
 	st     *store.Store
 	gw     *gateway.Gateway
 	engine *copilot.Engine
+	llm    *llmRuntime
 }
 
 func (r *copilotRuntime) close() {
@@ -71,7 +72,7 @@ func (e *env) openCopilot(ctx context.Context, databaseURL string, opts copilot.
 		opts.Log = e.logger()
 	}
 	eng := copilot.NewEngine(copilot.NewRepo(st), copilot.GatewayInvoker{GW: gw}, opts)
-	return &copilotRuntime{cfg: cfg, st: st, gw: gw, engine: eng}, nil
+	return &copilotRuntime{cfg: cfg, st: st, gw: gw, engine: eng, llm: lr}, nil
 }
 
 func (e *env) serveCmd() *cobra.Command {
@@ -160,7 +161,7 @@ SIGINT or SIGTERM shuts down gracefully.`,
 			// Durable playbook runs: /api/v1/runs, schedule triggers, and the
 			// runs Sentinel polling and webhooks start. This process is one of
 			// the workers; it also recovers the runs of stopped ones.
-			runEngine, err := e.engineOn(ctx, rt.cfg, rt.st, rt.gw, copilot.PlaybookCopilot{Engine: rt.engine, Library: lib}, false, nil)
+			runEngine, err := e.engineOn(ctx, rt.cfg, rt.st, rt.gw, rt.llm, copilot.PlaybookCopilot{Engine: rt.engine, Library: lib}, false, nil)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,8 @@ package playbook
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,6 +73,11 @@ type Interpreter struct {
 	HTTP    *http.Client
 	// Copilot answers prompt and promptbook steps; nil refuses them.
 	Copilot Copilot
+	// Summarize adds a language model's summary to a composed report
+	// (Verdict.ModelSummary and Stats.LLM); nil leaves the template
+	// summary. A failure is recorded in the report's stats, never fails
+	// the step.
+	Summarize func(ctx context.Context, r *report.Report) error
 	// Effects performs the run's side effects (skill calls, files,
 	// webhooks, the clock); nil performs them directly. A durable runner
 	// records each one and replays it after a crash.
@@ -112,6 +119,7 @@ type Copilot interface {
 // Effect kinds.
 const (
 	EffectPrompt     = "prompt"
+	EffectSummarize  = "summarize"
 	EffectPromptbook = "promptbook"
 	EffectCall       = "call"
 	EffectWriteFile  = "write_file"
@@ -157,6 +165,7 @@ type run struct {
 	rendered  string
 	start     time.Time
 	runInfo   map[string]any
+	summaries map[string]map[string]any // model summaries by findings digest
 }
 
 type frame struct {
@@ -430,7 +439,7 @@ func (r *run) exec(ctx context.Context, f *frame, st *Step, attempt int) (any, [
 		if err != nil {
 			return nil, nil, err
 		}
-		out, err := r.composeReport(f, st, now)
+		out, err := r.composeReport(ctx, f, st, now, key)
 		return out, nil, err
 	case KindWriteFile:
 		out, err := r.writeFile(ctx, f, st, key)
@@ -556,6 +565,17 @@ func (in *Interpreter) Perform(ctx context.Context, eff Effect) (any, error) {
 		return in.sendWebhook(ctx, eff)
 	case EffectClock:
 		return in.now().UTC().Format(time.RFC3339Nano), nil
+	case EffectSummarize:
+		if in.Summarize == nil {
+			return nil, fmt.Errorf("summarize: this run has no language model")
+		}
+		var rep report.Report
+		data, _ := json.Marshal(eff.Args["report"])
+		if err := json.Unmarshal(data, &rep); err != nil {
+			return nil, fmt.Errorf("summarize: report: %w", err)
+		}
+		_ = in.Summarize(ctx, &rep) // a failure is in rep.Stats.LLM
+		return map[string]any{"model_summary": rep.Verdict.ModelSummary, "llm": plain(rep.Stats.LLM)}, nil
 	case EffectPrompt, EffectPromptbook:
 		if in.Copilot == nil {
 			return nil, fmt.Errorf("%s steps need the copilot; this run has none", eff.Kind)
@@ -726,7 +746,7 @@ func (r *run) assign(f *frame, st *Step) error {
 	return nil
 }
 
-func (r *run) composeReport(f *frame, st *Step, now time.Time) (any, error) {
+func (r *run) composeReport(ctx context.Context, f *frame, st *Step, now time.Time, key string) (any, error) {
 	if r.req.Incident == nil {
 		return nil, fmt.Errorf("report: the run has no incident")
 	}
@@ -752,6 +772,9 @@ func (r *run) composeReport(f *frame, st *Step, now time.Time) (any, error) {
 	rep.Stats.CacheHits = int(r.cacheHits.Load())
 	rep.Stats.GeneratedAt = r.start.UTC().Format(time.RFC3339)
 	rep.Stats.DurationMS = now.Sub(r.start).Milliseconds()
+	if err := r.summarize(ctx, rep, key+"/summary"); err != nil {
+		return nil, err
+	}
 	format, err := report.ParseFormat(firstNonEmpty(st.Format, "md"))
 	if err != nil {
 		return nil, err
@@ -764,6 +787,48 @@ func (r *run) composeReport(f *frame, st *Step, now time.Time) (any, error) {
 	r.rep, r.rendered = rep, b.String()
 	r.mu.Unlock()
 	return map[string]any{"text": b.String(), "format": string(format), "verdict": plain(rep.Verdict)}, nil
+}
+
+// summarize has the language model summarise a composed report, once per
+// set of findings in a run: a playbook that composes the same report in
+// two formats pays for one summary.
+func (r *run) summarize(ctx context.Context, rep *report.Report, key string) error {
+	if r.in.Summarize == nil {
+		return nil
+	}
+	data, err := json.Marshal(map[string]any{"findings": rep.Findings, "verdict": rep.Verdict})
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	memo := hex.EncodeToString(sum[:])
+	r.mu.Lock()
+	out, ok := r.summaries[memo]
+	r.mu.Unlock()
+	if !ok {
+		v, err := r.do(ctx, key, Effect{Kind: EffectSummarize, Args: map[string]any{"report": plain(rep)}})
+		if err != nil {
+			return err
+		}
+		out, _ = v.(map[string]any)
+		r.mu.Lock()
+		if r.summaries == nil {
+			r.summaries = map[string]map[string]any{}
+		}
+		r.summaries[memo] = out
+		r.mu.Unlock()
+	}
+	if s, _ := out["model_summary"].(string); s != "" {
+		rep.Verdict.ModelSummary = s
+	}
+	if st, ok := out["llm"].(map[string]any); ok {
+		var stats report.LLMStats
+		data, _ := json.Marshal(st)
+		if json.Unmarshal(data, &stats) == nil {
+			rep.Stats.LLM = &stats
+		}
+	}
+	return nil
 }
 
 func (r *run) decodeArg(f *frame, st *Step, name string, dst any) error {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/spotter-soc/spotter/internal/incident"
 	"github.com/spotter-soc/spotter/internal/playbook"
+	"github.com/spotter-soc/spotter/internal/report"
 	"github.com/spotter-soc/spotter/internal/skill"
 	"github.com/spotter-soc/spotter/internal/store"
 )
@@ -49,6 +50,15 @@ type Env struct {
 	HTTP    *http.Client
 	// Copilot answers prompt and promptbook steps; nil refuses them.
 	Copilot playbook.Copilot
+	// Summarize adds a language model's summary to composed reports; nil
+	// leaves the template summary.
+	Summarize func(ctx context.Context, r *report.Report) error
+	// RunContext decorates the context of a run and of each of its effects
+	// (a per-run model budget); nil leaves it as it is.
+	RunContext func(ctx context.Context, runID string) context.Context
+	// RunEnded is told when a run has finished here, to release what
+	// RunContext keeps for it.
+	RunEnded func(runID string)
 }
 
 // Options configure an Engine.
@@ -353,7 +363,16 @@ func incidentLabel(inc *incident.Incident) string {
 
 // interpreter returns an interpreter over the engine's environment.
 func (e *Engine) interpreter() *playbook.Interpreter {
-	return &playbook.Interpreter{Invoker: e.opts.Env.Invoker, Skills: e.opts.Env.Skills, Options: e.opts.Env.Options, HTTP: e.opts.Env.HTTP, Copilot: e.opts.Env.Copilot}
+	return &playbook.Interpreter{Invoker: e.opts.Env.Invoker, Skills: e.opts.Env.Skills, Options: e.opts.Env.Options, HTTP: e.opts.Env.HTTP,
+		Copilot: e.opts.Env.Copilot, Summarize: e.opts.Env.Summarize}
+}
+
+// runContext applies Env.RunContext.
+func (e *Engine) runContext(ctx context.Context, runID string) context.Context {
+	if e.opts.Env.RunContext == nil {
+		return ctx
+	}
+	return e.opts.Env.RunContext(ctx, runID)
 }
 
 // runWorkflow executes one run. It is executed again, from the start,
@@ -376,7 +395,7 @@ func (e *Engine) runWorkflow(ctx dbos.Context, in runInput) (runOutput, error) {
 	}
 	interp := e.interpreter()
 	interp.Effects = &effector{e: e, runID: in.ID}
-	res, err := interp.Run(wctx, pb, playbook.Request{Trigger: req.Trigger, Incident: inc, Inputs: req.Inputs, RunID: in.ID})
+	res, err := interp.Run(e.runContext(wctx, in.ID), pb, playbook.Request{Trigger: req.Trigger, Incident: inc, Inputs: req.Inputs, RunID: in.ID})
 	if wctx.Err() != nil {
 		// Shut down or cancelled: leave the outcome to recovery or Cancel.
 		return runOutput{}, wctx.Err()
@@ -392,6 +411,9 @@ func (e *Engine) runWorkflow(ctx dbos.Context, in runInput) (runOutput, error) {
 }
 
 func (e *Engine) finish(ctx context.Context, id string, out runOutput, steps, outputs map[string]any, report string) {
+	if e.opts.Env.RunEnded != nil {
+		defer e.opts.Env.RunEnded(id)
+	}
 	err := e.history.finished(context.WithoutCancel(ctx), id, out.Status, out.Message, e.redactJSON(steps), e.redactJSON(outputs), e.redact(report), time.Now())
 	if err != nil {
 		e.log.Warn("recording the run outcome failed", "run", id, "err", err)
@@ -447,7 +469,7 @@ func (e *Engine) effectWorkflow(ctx dbos.Context, in effectInput) (effectOutput,
 		if err := e.history.effectStarted(sctx, in.RunID, rec); err != nil {
 			e.log.Warn("recording an effect failed", "run", in.RunID, "effect", in.Key, "err", err)
 		}
-		pctx := sctx
+		pctx := e.runContext(sctx, in.RunID)
 		if !in.Deadline.IsZero() {
 			var cancel context.CancelFunc
 			pctx, cancel = context.WithDeadline(sctx, in.Deadline)
