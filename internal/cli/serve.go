@@ -174,7 +174,7 @@ SIGINT or SIGTERM shuts down gracefully.`,
 				}
 			}
 			srv, err := server.New(server.Config{Store: rt.st, Engine: rt.engine, Catalog: rt.gw, Promptbooks: lib, Log: e.logger(), Version: Version,
-				Settings: rt.cfg.Redacted, Hooks: hooks, Runs: runEngine})
+				Settings: rt.cfg.Redacted, Hooks: hooks, Runs: runEngine, Metrics: rt.gw.Metrics})
 			if err != nil {
 				return err
 			}

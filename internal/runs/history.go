@@ -308,3 +308,22 @@ func (h *History) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 	n, _ := res.RowsAffected()
 	return int(n), tx.Commit()
 }
+
+// Counts returns how many runs history holds per status.
+func (h *History) Counts(ctx context.Context) (map[string]int, error) {
+	rows, err := h.st.DB().QueryContext(ctx, `SELECT status, COUNT(*) FROM playbook_runs GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("run history: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("run history: %w", err)
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}

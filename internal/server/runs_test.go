@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,7 +44,7 @@ func newRunsHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := New(Config{Store: st, Engine: eng, Catalog: gw, Runs: re})
+	api, err := New(Config{Store: st, Engine: eng, Catalog: gw, Runs: re, Metrics: gw.Metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,5 +126,62 @@ func TestRunsAPI(t *testing.T) {
 				t.Errorf("%s %s as %s: %d", c.method, c.path, r, code)
 			}
 		}
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := newRunsHarness(t)
+	start := map[string]any{"playbook": "check-ip", "source": runsPlaybook, "inputs": map[string]any{"ip": "185.220.101.47"}}
+	var started StartedRun
+	if code := h.do("POST", "/api/v1/runs", h.tokens[RoleAnalyst], start, &started); code != http.StatusAccepted {
+		t.Fatalf("start: %d", code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var run runs.Run
+		h.do("GET", "/api/v1/runs/"+started.ID, h.tokens[RoleViewer], nil, &run)
+		if run.Status == runs.StatusSucceeded || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	get := func(token string) (int, string) {
+		req, _ := http.NewRequest("GET", h.srv.URL+MetricsPath, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := h.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(data)
+	}
+	if code, _ := get(""); code != http.StatusUnauthorized {
+		t.Errorf("/metrics without a token: %d", code)
+	}
+	code, body := get(h.tokens[RoleViewer])
+	if code != 200 {
+		t.Fatalf("/metrics: %d", code)
+	}
+	for _, want := range []string{
+		`spotter_provider_cache_misses_total{provider="fakeintel"} 1`,
+		`spotter_playbook_runs{status="succeeded"} 1`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q:\n%s", want, body)
+		}
+	}
+	var js struct {
+		Providers []struct {
+			Provider string
+			Calls    int64
+		}
+		Runs map[string]int
+	}
+	if code := h.do("GET", "/api/v1/metrics", h.tokens[RoleViewer], nil, &js); code != 200 || len(js.Providers) == 0 || js.Runs["succeeded"] != 1 {
+		t.Errorf("/api/v1/metrics: %d %+v", code, js)
 	}
 }

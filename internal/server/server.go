@@ -57,6 +57,9 @@ type Config struct {
 	Hooks http.Handler
 	// Runs serves /api/v1/runs (durable playbook runs); nil serves none.
 	Runs RunService
+	// Metrics returns the gateway's per-provider figures for /metrics and
+	// /api/v1/metrics; nil serves neither.
+	Metrics func() []gateway.ProviderMetrics
 }
 
 // Server is the HTTP API.
@@ -102,6 +105,7 @@ func New(cfg Config) (*Server, error) {
 	s.api.UseMiddleware(s.authorize)
 	s.routes()
 	mux.HandleFunc("GET "+ConnectorSwaggerPath, serveConnectorSwagger)
+	s.metricsRoutes(mux)
 	s.handler = withHooks(cfg.Hooks, s.authenticate(mux))
 	return s, nil
 }
