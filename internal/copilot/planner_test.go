@@ -154,3 +154,23 @@ func TestExtractEntities(t *testing.T) {
 		t.Errorf("ExtractEntities (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlannersNeverChooseWritingSkills: a skill that writes is outside
+// every planner's choice, even when its plugin is in scope.
+func TestPlannersNeverChooseWritingSkills(t *testing.T) {
+	inv := newFakeInvoker()
+	var writes []string
+	for _, s := range inv.Configured() {
+		if s.Writes {
+			writes = append(writes, s.ID)
+		}
+	}
+	if len(writes) == 0 {
+		t.Fatal("no writing skill is registered; the test proves nothing")
+	}
+	for _, s := range scopedSpecs(inv, nil) {
+		if s.Writes {
+			t.Errorf("%s writes and was offered to a planner", s.ID)
+		}
+	}
+}

@@ -171,11 +171,12 @@ func inScope(plugin string, scope []string) bool {
 	return false
 }
 
-// scopedSpecs returns the configured skills inside the plugin scope.
+// scopedSpecs returns the configured skills inside the plugin scope that
+// a planner may choose: never one that writes (skill.Spec.Writes).
 func scopedSpecs(inv Invoker, scope []string) []skill.Spec {
 	var out []skill.Spec
 	for _, s := range inv.Configured() {
-		if inScope(s.Plugin(), scope) {
+		if inScope(s.Plugin(), scope) && !s.Writes {
 			out = append(out, s)
 		}
 	}

@@ -69,6 +69,9 @@ func SkillsMarkdown(r *skill.Registry) []byte {
 		sort.Slice(specs, func(i, j int) bool { return specs[i].ID < specs[j].ID })
 		for _, s := range specs {
 			fmt.Fprintf(&b, "\n### `%s` — %s\n\n%s\n", s.ID, s.Name, s.Description)
+			if s.Writes {
+				fmt.Fprintf(&b, "\nWrites: it changes something outside Spotter, so planners never choose it; playbook steps and direct skill requests run it.\n")
+			}
 			if len(s.Aliases) > 0 {
 				fmt.Fprintf(&b, "\nAliases: %s.\n", "`"+strings.Join(s.Aliases, "`, `")+"`")
 			}

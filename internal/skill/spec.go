@@ -68,6 +68,11 @@ type Spec struct {
 	Section string `json:"section,omitempty"`
 	// CacheTTL is how long a result stays fresh: 0 means the gateway default, negative means never cache.
 	CacheTTL time.Duration `json:"cache_ttl,omitempty"`
+	// Writes marks a skill that changes something outside Spotter (posts a
+	// comment, updates an incident). Planners never choose one, whatever a
+	// prompt, an incident or a model says; it runs only when a playbook
+	// step or a direct skill request names it.
+	Writes bool `json:"writes,omitempty"`
 }
 
 // Plugin returns the plugin part of the id.

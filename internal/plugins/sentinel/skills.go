@@ -67,6 +67,7 @@ var postReportSpec = skill.Spec{
 		{Name: "verdict", Type: skill.TypeObject, Description: "The report's verdict (level, score, summary, recommendations), for the summary comment."},
 	},
 	CacheTTL: never,
+	Writes:   true,
 }
 
 var updateIncidentSpec = skill.Spec{
@@ -85,6 +86,7 @@ var updateIncidentSpec = skill.Spec{
 		{Name: "key", Type: skill.TypeString, Description: "A stable key (run.id) for the comment explaining a severity change; no comment without it."},
 	},
 	CacheTTL: never,
+	Writes:   true,
 }
 
 func (w *workspaces) getIncident(ctx context.Context, in skill.Inputs) (*skill.Result, error) {
