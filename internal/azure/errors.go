@@ -30,7 +30,7 @@ func parseGraphError(plugin string, r Request, status int, header http.Header, b
 	code, msg := "", ""
 	var env graphErrorBody
 	if json.Unmarshal(body, &env) == nil && env.Error != nil {
-		code, msg = clean(env.Error.Code, 80), clean(env.Error.Message, maxMessage)
+		code, msg = CleanText(env.Error.Code, 80), CleanText(env.Error.Message, maxMessage)
 	}
 	what := r.What
 	if what == "" {
@@ -101,14 +101,14 @@ func retryAfter(h http.Header) string {
 
 // malformed reports a 2xx response whose body is not the JSON expected.
 func malformed(plugin string, r Request, status int, err error) *skill.ProviderError {
-	detail := clean(err.Error(), 120)
+	detail := CleanText(err.Error(), 120)
 	return &skill.ProviderError{Provider: plugin, Status: status, Code: "malformed_response",
 		Msg: fmt.Sprintf("Microsoft Graph returned a malformed response for %s: %s", r.whatOrPath(), detail)}
 }
 
-// clean keeps the first line of provider text, without control characters,
-// cut to at most n runes.
-func clean(s string, n int) string {
+// CleanText keeps the first line of provider text, without control
+// characters, cut to at most n runes: what may go into an error message.
+func CleanText(s string, n int) string {
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
 	}

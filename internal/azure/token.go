@@ -55,7 +55,7 @@ func tokenError(c Config, err error) error {
 		body, _ := runtime.Payload(afe.RawResponse)
 		return explainTokenReply(c, afe.RawResponse.StatusCode, body)
 	}
-	msg := clean(scrub(err.Error(), c.secrets()), maxMessage)
+	msg := CleanText(scrub(err.Error(), c.secrets()), maxMessage)
 	return &skill.ProviderError{Provider: c.Plugin, Code: "credential_unavailable",
 		Msg: fmt.Sprintf("could not get an access token with auth %s: %s", c.Auth, msg)}
 }
@@ -91,19 +91,19 @@ func explainTokenReply(c Config, status int, body []byte) *skill.ProviderError {
 	default:
 		msg = "the token request failed"
 		if te.Error != "" {
-			msg += ": " + clean(te.Error, 60)
+			msg += ": " + CleanText(te.Error, 60)
 		}
 		if sts != "" {
 			msg += " (" + sts + ")"
 		}
-		if d := clean(aadsts.ReplaceAllString(te.Description, ""), 160); d != "" && d != ":" {
+		if d := CleanText(aadsts.ReplaceAllString(te.Description, ""), 160); d != "" && d != ":" {
 			msg += ": " + trimColon(d)
 		}
 		if te.Error == "" && sts == "" {
 			msg += " with HTTP " + strconv.Itoa(status) + " " + http.StatusText(status)
 		}
 	}
-	return &skill.ProviderError{Provider: c.Plugin, Status: status, Code: clean(te.Error, 60), Msg: scrub(msg, c.secrets())}
+	return &skill.ProviderError{Provider: c.Plugin, Status: status, Code: CleanText(te.Error, 60), Msg: scrub(msg, c.secrets())}
 }
 
 func trimColon(s string) string {

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 
+	"github.com/spotter-soc/spotter/internal/azure"
 	"github.com/spotter-soc/spotter/internal/skill"
 )
 
@@ -59,19 +59,4 @@ func armError(workspace, what string, status int, h http.Header, body []byte) *s
 
 // clean keeps the first line of provider text, without control characters,
 // cut to at most n runes.
-func clean(s string, n int) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return -1
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	return s
-}
+func clean(s string, n int) string { return azure.CleanText(s, n) }
