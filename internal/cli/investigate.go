@@ -45,7 +45,8 @@ built-in one to start from); it is linted first, and problems are reported as
 file:line:col with exit code 2. Of the inputs the playbook declares, the enrich.*
 switches set ips, accounts, hosts, processes, hashes, urls, domains and mail, and
 report.max_chars (or --max-chars) sets presummarise_threshold. enrich.timeout bounds
-the whole run.
+the skill calls: a source that runs out of time is listed as failed in the report,
+which is still written from what came back.
 
 Accepted input shapes, detected automatically:
   - the body a Sentinel automation rule sends to a playbook's incident trigger
@@ -119,8 +120,11 @@ written). Sources that fail are listed in the report and do not change the exit 
 				return err
 			}
 			in := &playbook.Interpreter{Invoker: invoker{gw: rt.gw, noCache: noCache}, Skills: specs, Options: incidentOptions(cfg),
-				Summarize: rt.llm.summarizeHook()}
-			rctx, cancel := context.WithTimeout(rt.llm.withRun(ctx), cfg.Enrich.Timeout)
+				Summarize: rt.llm.summarizeHook(), CallDeadline: time.Now().Add(cfg.Enrich.Timeout)}
+			// enrich.timeout bounds the calls; the report is then composed
+			// from what came back, with the sources that ran out of time
+			// listed as failed. The grace bounds composing and summarising.
+			rctx, cancel := context.WithTimeout(rt.llm.withRun(ctx), cfg.Enrich.Timeout+reportGrace)
 			defer cancel()
 			res, err := in.Run(rctx, pb, playbook.Request{Trigger: playbook.TriggerIncident, Incident: inc,
 				Inputs: investigateInputs(pb, cfg, f, maxChars)})
@@ -161,6 +165,10 @@ written). Sources that fail are listed in the report and do not change the exit 
 	cmd.Flags().IntVar(&maxChars, "max-chars", 30000, "size budget for md and html, met by aggregating detail (0: no limit; default from report.max_chars)")
 	return cmd
 }
+
+// reportGrace is how long an investigation may take past enrich.timeout
+// to compose (and summarise) its report.
+const reportGrace = 30 * time.Second
 
 // investigatePlaybook loads the playbook investigate runs: the built-in
 // enrichment, or FILE linted against the configured skills.

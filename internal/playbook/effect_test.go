@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -157,4 +158,42 @@ func (f effectorFunc) Do(ctx context.Context, key string, eff Effect) (any, erro
 		return time.Now().UTC().Format(time.RFC3339Nano), nil
 	}
 	return f(ctx, key, eff)
+}
+
+func TestCallDeadline(t *testing.T) {
+	slow := invokeFunc(func(ctx context.Context, name string, raw map[string]any) (*skill.Result, error) {
+		select {
+		case <-time.After(5 * time.Second):
+			return &skill.Result{}, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	src := head + `steps:
+  - id: slow
+    call: t.Slow
+    continue_on_error: true
+  - id: later
+    call: t.Slow
+    continue_on_error: true
+  - id: after
+    set: {done: "true"}
+outputs:
+  slow: steps.slow.status
+  later: steps.later.error
+  done: vars.done
+`
+	in := &Interpreter{Invoker: slow, CallDeadline: time.Now().Add(100 * time.Millisecond)}
+	start := time.Now()
+	res, err := in.Run(context.Background(), mustParse(t, src), Request{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("the deadline did not stop the call: %s", took)
+	}
+	if res.Status != StatusSucceeded || res.Outputs["slow"] != StatusFailed || res.Outputs["done"] != true ||
+		!strings.Contains(fmt.Sprint(res.Outputs["later"]), "time for calls is over") {
+		t.Errorf("%s %v", res.Status, res.Outputs)
+	}
 }

@@ -73,6 +73,12 @@ type Interpreter struct {
 	HTTP    *http.Client
 	// Copilot answers prompt and promptbook steps; nil refuses them.
 	Copilot Copilot
+	// CallDeadline bounds the run's skill calls, prompts and promptbooks
+	// (zero: no bound). A call past it fails like a provider timeout, is
+	// recorded in the step's record and coverage, and the playbook goes on
+	// to compose its report with what it has; the run's context bounds the
+	// whole run.
+	CallDeadline time.Time
 	// Summarize adds a language model's summary to a composed report
 	// (Verdict.ModelSummary and Stats.LLM); nil leaves the template
 	// summary. A failure is recorded in the report's stats, never fails
@@ -514,6 +520,17 @@ func (r *run) call(ctx context.Context, f *frame, st *Step, key string) (any, er
 func (r *run) do(ctx context.Context, key string, eff Effect) (any, error) {
 	if eff.Kind == EffectWebhook {
 		eff.Key = r.req.RunID + "/" + key
+	}
+	switch eff.Kind {
+	case EffectCall, EffectPrompt, EffectPromptbook:
+		if !r.in.CallDeadline.IsZero() {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, r.in.CallDeadline)
+			defer cancel()
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("not started: the run's time for calls is over")
+			}
+		}
 	}
 	if r.in.Effects != nil {
 		return r.in.Effects.Do(ctx, key, eff)
