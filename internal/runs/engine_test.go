@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbos-inc/dbos-transact-golang/dbos"
+
 	"github.com/spotter-soc/spotter/internal/skill"
 	"github.com/spotter-soc/spotter/internal/store"
 	"github.com/spotter-soc/spotter/internal/store/storetest"
@@ -426,5 +428,32 @@ func TestScheduleFiresOncePerInterval(t *testing.T) {
 	}
 	if len(runs) < 3 || len(runs) > 5 || len(slots) != len(runs) {
 		t.Errorf("%d runs over %d slots in 3.5 s: %v", len(runs), len(slots), slots)
+	}
+}
+
+func TestPruneEngineRecords(t *testing.T) {
+	d := sqliteDB(t)
+	p := newProvider(t, 0)
+	ctx := context.Background()
+	e, closeEngine := openEngine(t, ctx, d, p.srv.URL, "w1", nil)
+	defer closeEngine()
+	id, _, err := e.Start(ctx, startRequest(p, "", "10.2.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Wait(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	before, err := dbos.ListWorkflows(e.dctx)
+	if err != nil || len(before) != 4 { // the run, the clock, the lookup, the webhook
+		t.Fatalf("workflows before: %d %v", len(before), err)
+	}
+	e.pruneEngine(time.Now().Add(-time.Hour)) // nothing that old
+	if after, _ := dbos.ListWorkflows(e.dctx); len(after) != 4 {
+		t.Errorf("recent workflows were pruned: %d left", len(after))
+	}
+	e.pruneEngine(time.Now().Add(time.Hour))
+	if after, _ := dbos.ListWorkflows(e.dctx); len(after) != 0 {
+		t.Errorf("%d workflows left after pruning", len(after))
 	}
 }

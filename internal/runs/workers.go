@@ -123,4 +123,33 @@ func (e *Engine) prune(ctx context.Context) {
 	if n > 0 {
 		e.log.Info("pruned run history", "runs", n)
 	}
+	e.pruneEngine(time.Now().Add(-e.opts.Retention))
+}
+
+// pruneEngine deletes the engine's records of workflows (runs and their
+// effects) that ended before cutoff, so its tables do not grow forever.
+func (e *Engine) pruneEngine(cutoff time.Time) {
+	for range 20 { // at most 20 batches a pass
+		ws, err := dbos.ListWorkflows(e.dctx,
+			dbos.WithFilterStatus(dbos.WorkflowStatusSuccess, dbos.WorkflowStatusError, dbos.WorkflowStatusCancelled),
+			dbos.WithFilterCompletedBefore(cutoff), dbos.WithFilterLimit(1000),
+			dbos.WithFilterLoadInput(false), dbos.WithFilterLoadOutput(false))
+		if err != nil || len(ws) == 0 {
+			if err != nil {
+				e.log.Warn("pruning the run engine's records failed", "err", err)
+			}
+			return
+		}
+		ids := make([]string, len(ws))
+		for i, w := range ws {
+			ids[i] = w.ID
+		}
+		if err := dbos.DeleteWorkflows(e.dctx, ids); err != nil {
+			e.log.Warn("pruning the run engine's records failed", "err", err)
+			return
+		}
+		if len(ws) < 1000 {
+			return
+		}
+	}
 }
