@@ -346,7 +346,6 @@ func TestPrune(t *testing.T) {
 	if _, err := h.Get(ctx, "run-1"); err != nil {
 		t.Errorf("an unfinished run was pruned: %v", err)
 	}
-	_ = filepath.Join
 }
 
 // TestGracefulStopResumes stops an engine mid-run (SIGTERM in a worker)
