@@ -613,6 +613,6 @@ resume elsewhere.`,
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "this worker's name in run history (default host-pid-random)")
-	cmd.Flags().IntVar(&concurrency, "concurrency", 0, "runs executed at once (default runs.concurrency)")
+	cmd.Flags().IntVar(&concurrency, "concurrency", 0, "runs each worker executes at once (default runs.concurrency; the queue keeps one value, set by the worker that started last)")
 	return cmd
 }
