@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -76,8 +77,8 @@ func (c *childT) Fatal(args ...any) { c.failed = fmt.Sprint(args...) }
 
 type childProc struct {
 	cmd    *exec.Cmd
-	out    bytes.Buffer
-	stderr bytes.Buffer
+	out    *syncBuffer
+	stderr *syncBuffer
 	done   chan struct{}
 	err    error
 }
@@ -91,8 +92,8 @@ func startChild(t *testing.T, mode string, d testDB, p *provider, worker string,
 		data, _ := json.Marshal(req)
 		cmd.Env = append(cmd.Env, "SPOTTER_RUNS_REQUEST="+string(data))
 	}
-	c := &childProc{cmd: cmd, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = &syncWriter{w: &c.out}, &syncWriter{w: &c.stderr}
+	c := &childProc{cmd: cmd, done: make(chan struct{}), out: &syncBuffer{}, stderr: &syncBuffer{}}
+	cmd.Stdout, cmd.Stderr = c.out, c.stderr
 	if mode == "worker" {
 		pipe, err := cmd.StdinPipe()
 		if err != nil {
@@ -111,15 +112,22 @@ func startChild(t *testing.T, mode string, d testDB, p *provider, worker string,
 	return c
 }
 
-type syncWriter struct {
+// syncBuffer collects a child's output while the test reads it.
+type syncBuffer struct {
 	mu sync.Mutex
-	w  *bytes.Buffer
+	b  bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
+func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (c *childProc) wait(t *testing.T, timeout time.Duration) {
@@ -160,38 +168,38 @@ func TestCrashResume(t *testing.T) {
 				p := newProvider(t, 150*time.Millisecond)
 				req := startRequest(p, "crash-"+strings.ReplaceAll(tc.name, " ", "-")+"-"+dbName, ips...)
 				req.Source = testPlaybook(tc.concurrency)
-				var first *childProc
+				var first atomic.Pointer[childProc]
 				killed := make(chan struct{})
 				var once sync.Once
 				kill := func() {
 					once.Do(func() {
-						_ = first.cmd.Process.Kill() // SIGKILL
-						<-first.done
+						c := first.Load()
+						_ = c.cmd.Process.Kill() // SIGKILL
+						<-c.done
 						close(killed)
 					})
 				}
-				armed := true
+				var armed atomic.Bool
+				armed.Store(true)
 				p.mu.Lock()
 				p.onLookup = func(n int, _ string) {
-					if armed && tc.kill(n, false) {
+					if armed.Load() && tc.kill(n, false) {
 						kill()
 					}
 				}
 				p.onSink = func(n int) {
-					if armed && tc.kill(n, true) {
+					if armed.Load() && tc.kill(n, true) {
 						kill()
 					}
 				}
 				p.mu.Unlock()
-				first = startChild(t, "run", d, p, "first", &req)
+				first.Store(startChild(t, "run", d, p, "first", &req))
 				select {
 				case <-killed:
 				case <-time.After(60 * time.Second):
-					t.Fatalf("the kill point was never reached; stdout:\n%s\nstderr:\n%s", first.out.String(), first.stderr.String())
+					t.Fatalf("the kill point was never reached; stdout:\n%s\nstderr:\n%s", first.Load().out.String(), first.Load().stderr.String())
 				}
-				p.mu.Lock()
-				armed = false
-				p.mu.Unlock()
+				armed.Store(false)
 
 				second := startChild(t, "run", d, p, "second", &req)
 				second.wait(t, 90*time.Second)
