@@ -2,7 +2,6 @@ package runs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -348,7 +347,7 @@ func (e *Engine) Cancel(ctx context.Context, id string) error {
 	if err := dbos.CancelWorkflow(e.dctx, id); err != nil {
 		return fmt.Errorf("run %s: %w", id, err)
 	}
-	return e.history.finished(ctx, id, StatusCancelled, "cancelled", json.RawMessage("{}"), json.RawMessage("{}"), "", time.Now())
+	return e.history.cancelled(ctx, id, time.Now())
 }
 
 func incidentLabel(inc *incident.Incident) string {

@@ -456,3 +456,42 @@ func TestPruneEngineRecords(t *testing.T) {
 		t.Errorf("%d workflows left after pruning", len(after))
 	}
 }
+
+func TestCancel(t *testing.T) {
+	d := sqliteDB(t)
+	p := newProvider(t, 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e, closeEngine := openEngine(t, ctx, d, p.srv.URL, "w1", nil)
+	defer closeEngine()
+	id, _, err := e.Start(ctx, startRequest(p, "", "10.3.0.1", "10.3.0.2", "10.3.0.3", "10.3.0.4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if l, _ := p.counts(); len(l) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := e.Cancel(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	run, err := e.Wait(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookups, sinks := p.counts()
+	if run.Status != StatusCancelled || len(lookups) >= 4 || len(sinks) != 0 {
+		t.Errorf("after cancel: status %s, lookups %v, deliveries %v", run.Status, lookups, sinks)
+	}
+	// Cancelling a finished run changes nothing.
+	id2, _, _ := e.Start(ctx, startRequest(p, "", "10.3.0.9"))
+	if r, err := e.Wait(ctx, id2); err != nil || r.Status != StatusSucceeded {
+		t.Fatalf("second run: %v %+v", err, r)
+	}
+	_ = e.Cancel(ctx, id2)
+	if r, _ := e.History().Get(ctx, id2); r.Status != StatusSucceeded {
+		t.Errorf("a finished run became %s", r.Status)
+	}
+}

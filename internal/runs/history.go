@@ -135,6 +135,16 @@ func (h *History) finished(ctx context.Context, id, status, message string, step
 	return nil
 }
 
+// cancelled records a cancellation, unless the run has already ended.
+func (h *History) cancelled(ctx context.Context, id string, now time.Time) error {
+	_, err := h.exec(ctx, `UPDATE playbook_runs SET status = ?, message = ?, finished_at = ?
+		WHERE id = ? AND status IN (?, ?)`, StatusCancelled, "cancelled", ms(now), id, StatusQueued, StatusRunning)
+	if err != nil {
+		return fmt.Errorf("run history: %w", err)
+	}
+	return nil
+}
+
 // effectStarted records that an effect is being performed.
 func (h *History) effectStarted(ctx context.Context, runID string, rec EffectRecord) error {
 	_, err := h.exec(ctx, `INSERT INTO playbook_run_effects (run_id, effect_key, step, kind, target, status, input, executions, worker, started_at)
