@@ -132,6 +132,48 @@ func TestUpdateIncidentRetriesOnConflict(t *testing.T) {
 	}
 }
 
+// A 412 Precondition Failed (an If-Match style answer to a stale etag) is
+// a conflict too: the incident is read again and the change reapplied.
+func TestUpdateIncidentRetriesOnPreconditionFailed(t *testing.T) {
+	fk := fake.New(t)
+	id := fk.AddIncident(fake.NewIncident{Title: "x"})
+	c := newTestClient(t, fk, nil)
+	fk.Fail(http.MethodPut, "/incidents/"+id, fake.Fault{Status: http.StatusPreconditionFailed, Code: "PreconditionFailed",
+		Message: "The specified precondition 'If-Match' failed.", Times: 1})
+	out, err := c.UpdateIncident(context.Background(), id, func(inc *Incident) error { inc.Properties["severity"] = "High"; return nil })
+	if err != nil || out.Severity() != "High" {
+		t.Fatalf("%v %v", out, err)
+	}
+	if n := fk.Count(http.MethodGet, "/incidents/"+id); n != 2 {
+		t.Errorf("GETs: %d, want 2 (read again after the 412)", n)
+	}
+}
+
+// Adding a label sends the service's own labels back as they were read:
+// an AutoAssigned label does not become a User label.
+func TestSetLabelsKeepsAutoAssigned(t *testing.T) {
+	fk := fake.New(t)
+	id := fk.AddIncident(fake.NewIncident{Title: "x", Labels: []string{"phishing"}})
+	fk.Modify(id, func(p map[string]any) {
+		p["labels"] = append(p["labels"].([]any), map[string]any{"labelName": "Threat", "labelType": "AutoAssigned"})
+	})
+	c := newTestClient(t, fk, nil)
+	if _, err := c.UpdateIncident(context.Background(), id, func(inc *Incident) error {
+		inc.SetLabels(append(inc.Labels(), "Spotter: triaged"))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{}
+	for _, l := range fk.Incident(id)["properties"].(map[string]any)["labels"].([]any) {
+		m := l.(map[string]any)
+		got[m["labelName"].(string)] = m["labelType"]
+	}
+	if got["Threat"] != "AutoAssigned" || got["phishing"] != "User" || got["Spotter: triaged"] != "User" || len(got) != 3 {
+		t.Errorf("labels after the update: %v", got)
+	}
+}
+
 func TestAPIVersionIsConfigurable(t *testing.T) {
 	fk := fake.New(t)
 	id := fk.AddIncident(fake.NewIncident{Title: "x"})

@@ -3,10 +3,12 @@ package sentinel
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,15 +111,32 @@ func (c *DefenderClient) GetIncident(ctx context.Context, id string) (*DefenderI
 	return inc, nil
 }
 
+// ErrTooManyPages is returned (wrapped) by DefenderClient.ListIncidents
+// when the list has more pages than the client follows.
+var ErrTooManyPages = errors.New("more pages than the client follows")
+
 // ListIncidents calls fn for each incident updated at or after since,
-// following @odata.nextLink.
+// following @odata.nextLink. Graph lists the most recent incidents first,
+// so a list cut at the page cap leaves out older changes: that is an error
+// wrapping ErrTooManyPages (after fn saw the pages read), never a silent
+// end that would let a cursor pass the incidents left out.
 func (c *DefenderClient) ListIncidents(ctx context.Context, since time.Time, fn func(*DefenderIncident) error) error {
-	q := "$filter=" + strings.ReplaceAll(url.QueryEscape("lastUpdateDateTime ge "+since.UTC().Format(time.RFC3339)), "+", "%20") +
-		"&$expand=alerts&$top=50"
+	return c.listIncidents(ctx, since, time.Time{}, fn)
+}
+
+// listIncidents lists the incidents updated in [since, until] (until zero:
+// no upper bound), at the second precision of the filter.
+func (c *DefenderClient) listIncidents(ctx context.Context, since, until time.Time, fn func(*DefenderIncident) error) error {
+	filter := "lastUpdateDateTime ge " + since.UTC().Format(time.RFC3339)
+	if !until.IsZero() {
+		filter += " and lastUpdateDateTime le " + until.UTC().Format(time.RFC3339)
+	}
+	q := "$filter=" + strings.ReplaceAll(url.QueryEscape(filter), "+", "%20") + "&$expand=alerts&$top=50"
 	next := c.base.String() + "/security/incidents?" + q
 	for pages := 0; next != ""; pages++ {
 		if pages == c.maxPages {
-			return nil
+			return fmt.Errorf("Defender tenant %s: more than %d pages of incidents changed since %s; the cursor stays until they fit: %w",
+				c.t.Name, c.maxPages, since.UTC().Format(time.RFC3339), ErrTooManyPages)
 		}
 		if pages > 0 {
 			u, err := url.Parse(next)
@@ -184,9 +203,20 @@ func (c *DefenderClient) PostReport(ctx context.Context, id string, p Post) (*Po
 	if err != nil {
 		return nil, err
 	}
+	// The markers this key can write; comments carrying none of them are
+	// others' and count against the cap (Spotter's own are not posted
+	// again, so a retry after a partial post splits the same way).
+	ours := []string{defenderMarker(CommentID(p.Key, "summary"))}
+	for i := 1; i <= MaxComments; i++ {
+		ours = append(ours, defenderMarker(CommentID(p.Key, "details/"+strconv.Itoa(i))))
+	}
 	var existing strings.Builder
+	foreign := 0
 	for _, cm := range inc.Comments {
 		existing.WriteString(cm.Comment + "\n")
+		if !slices.ContainsFunc(ours, func(m string) bool { return strings.Contains(cm.Comment, m) }) {
+			foreign++
+		}
 	}
 	have := existing.String()
 	maxChars := p.MaxChars
@@ -195,9 +225,17 @@ func (c *DefenderClient) PostReport(ctx context.Context, id string, p Post) (*Po
 	}
 	marker := func(part string) string { return "\n\n" + defenderMarker(CommentID(p.Key, part)) }
 	res := &PostResult{}
+	room := MaxComments - foreign
+	if strings.TrimSpace(p.Summary) != "" {
+		room--
+	}
+	details := strings.TrimSpace(p.Details) != ""
+	if room < 0 || (room == 0 && details) {
+		return nil, fmt.Errorf("Defender incident %s already has %d comments: Spotter keeps to %d per incident, so the report cannot be posted", id, foreign, MaxComments)
+	}
 	var parts []string
-	if strings.TrimSpace(p.Details) != "" {
-		parts, res.Omitted = Split(p.Details, p.HTML, maxChars-len(marker("details/100")), MaxComments-len(inc.Comments)-1)
+	if details {
+		parts, res.Omitted = Split(p.Details, p.HTML, maxChars-len(marker("details/100")), room)
 	}
 	post := func(part, text string) error {
 		cid := CommentID(p.Key, part)
@@ -261,9 +299,44 @@ type DefenderSource struct{ C *DefenderClient }
 // Name is the tenant's configured name.
 func (s DefenderSource) Name() string { return s.C.t.Name }
 
-// Changes lists the incidents updated at or after since.
+// maxNarrowing bounds how often Changes halves a window that has more
+// incidents than the page cap.
+const maxNarrowing = 6
+
+// Changes lists the incidents updated at or after since. Graph cannot
+// order the list (newest first), so when more changed than the page cap
+// reads, the window is halved from since until one is read whole; the
+// cursor then advances only to that window's end (a *ThroughError).
 func (s DefenderSource) Changes(ctx context.Context, since time.Time, fn func(Change) error) error {
-	return s.C.ListIncidents(ctx, since, func(inc *DefenderIncident) error {
+	var newest time.Time
+	track := func(c Change) error {
+		if c.Modified.After(newest) {
+			newest = c.Modified
+		}
+		return fn(c)
+	}
+	err := s.changes(ctx, since, time.Time{}, track)
+	if !errors.Is(err, ErrTooManyPages) || !newest.After(since) {
+		return err
+	}
+	until := newest
+	for range maxNarrowing {
+		until = since.Add(until.Sub(since) / 2).Truncate(time.Second)
+		if !until.After(since) {
+			break
+		}
+		switch werr := s.changes(ctx, since, until, fn); {
+		case werr == nil:
+			return &ThroughError{Through: until, Err: err}
+		case !errors.Is(werr, ErrTooManyPages):
+			return werr
+		}
+	}
+	return err
+}
+
+func (s DefenderSource) changes(ctx context.Context, since, until time.Time, fn func(Change) error) error {
+	return s.C.listIncidents(ctx, since, until, func(inc *DefenderIncident) error {
 		created, _ := time.Parse(time.RFC3339Nano, inc.CreatedDateTime)
 		modified, err := time.Parse(time.RFC3339Nano, inc.LastUpdateDateTime)
 		if err != nil {

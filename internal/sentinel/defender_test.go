@@ -2,6 +2,8 @@ package sentinel
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -108,6 +110,72 @@ func TestDefenderPostReportIsIdempotent(t *testing.T) {
 	skilltest.NoLeak(t, fk.Secrets(), comments)
 }
 
+// failNth fails the nth request with method whose path contains pattern,
+// as a dropped connection would.
+type failNth struct {
+	rt              http.RoundTripper
+	method, pattern string
+	n, seen         int
+}
+
+func (f *failNth) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == f.method && strings.Contains(r.URL.Path, f.pattern) {
+		f.seen++
+		if f.seen == f.n {
+			return nil, errors.New("connection reset by peer")
+		}
+	}
+	return f.rt.RoundTrip(r)
+}
+
+// Others' comments count against the cap, Spotter's own for the same key
+// do not: a retry after a partial post completes the report, and a report
+// that fits in the room left is posted.
+func TestDefenderPostReportCap(t *testing.T) {
+	ctx := context.Background()
+	fk := fake.New(t)
+	c, _ := NewDefenderClient(defenderTenant(fk), Options{HTTP: fk.Client()})
+	withNotes := func(n int) string {
+		id := fk.AddDefenderIncident(fake.NewDefenderIncident{DisplayName: "x"})
+		for i := range n {
+			if err := c.AddComment(ctx, id, fmt.Sprintf("analyst note %d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	id := withNotes(97)
+	p := Post{Key: "run-7", Details: longReport(40000), Summary: "verdict: malicious"}
+	flaky := fk.Client()
+	flaky.Transport = &failNth{rt: flaky.Transport, method: http.MethodPost, pattern: "/comments", n: 2}
+	fc, _ := NewDefenderClient(defenderTenant(fk), Options{HTTP: flaky})
+	if _, err := fc.PostReport(ctx, id, p); err == nil {
+		t.Fatal("the dropped second part was not reported")
+	}
+	res, err := c.PostReport(ctx, id, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comments := fk.DefenderComments(id)
+	if len(comments) != 100 || res.Parts != 2 || res.Omitted != 0 {
+		t.Fatalf("after the retry: %d comments, %+v; want 97 + 2 parts + summary", len(comments), res)
+	}
+	if !strings.Contains(comments[98].Comment, "part 2 of 2") {
+		t.Errorf("second part: %.60q", comments[98].Comment)
+	}
+	// One comment left: a report without summary still fits.
+	id = withNotes(99)
+	if _, err := c.PostReport(ctx, id, Post{Key: "run-8", Details: "short report"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fk.DefenderComments(id)); n != 100 {
+		t.Errorf("comments: %d, want 100", n)
+	}
+	if _, err := c.PostReport(ctx, id, Post{Key: "run-9", Details: "short report"}); err == nil || !strings.Contains(err.Error(), "100 comments") {
+		t.Errorf("over the cap: %v", err)
+	}
+}
+
 func TestDefenderPoller(t *testing.T) {
 	fk := fake.New(t)
 	now := time.Now().UTC()
@@ -134,6 +202,43 @@ func TestDefenderPoller(t *testing.T) {
 	if _, err := incident.Parse(req.Incident); err != nil || !strings.HasPrefix(req.Key, "defender/contoso/") || req.Origin != "sentinel-poll:contoso" ||
 		req.Inputs["comment_format"] != "md" {
 		t.Errorf("%+v %v", req.Key, err)
+	}
+}
+
+// More changes than the page cap reads: Graph lists the newest first, so
+// the cursor must not pass the older ones left out; narrower windows read
+// them on the next polls.
+func TestDefenderPollerPageCap(t *testing.T) {
+	fk := fake.New(t)
+	now := time.Now().UTC()
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, fk.AddDefenderIncident(fake.NewDefenderIncident{DisplayName: "incident", Created: now.Add(time.Duration(i*10-50) * time.Minute)}))
+	}
+	c, _ := NewDefenderClient(defenderTenant(fk), Options{HTTP: fk.Client(), MaxPages: 1}) // pages of 2
+	st := openTestStore(t, filepath.Join(t.TempDir(), "s.db"))
+	defer st.Close()
+	starter := &recordingStarter{}
+	p, err := NewPoller(PollerOptions{Sources: []Source{DefenderSource{C: c}}, Starter: starter, Cursors: NewDBCursors(st)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 30 {
+		if _, err := p.PollOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	started := map[string]bool{}
+	for _, r := range starter.started() {
+		started[r.Key] = true
+	}
+	for _, id := range ids {
+		if !started[DefenderRevisionKey("contoso", id, fk.DefenderIncident(id)["lastUpdateDateTime"].(string))+"/"+DefaultPlaybook] {
+			t.Errorf("incident %s never started (%d runs)", id, len(started))
+		}
+	}
+	if len(starter.started()) != 5 {
+		t.Errorf("runs: %d, want 5", len(starter.started()))
 	}
 }
 

@@ -19,6 +19,10 @@ import (
 // DefaultPlaybook runs when a rule or hook names none.
 const DefaultPlaybook = "incident-enrichment"
 
+// cursorTick is the precision of the services' timestamps (100 ns): the
+// step a cursor is moved back to list a revision again.
+const cursorTick = 100 * time.Nanosecond
+
 // Change is one incident revision a poll found.
 type Change struct {
 	Source   string // the workspace's or tenant's configured name
@@ -41,10 +45,26 @@ type Change struct {
 }
 
 // Source lists the incidents of one workspace or tenant changed since a time.
+// Changes may end with a *ThroughError when it listed the changes only up
+// to a time.
 type Source interface {
 	Name() string
 	Changes(ctx context.Context, since time.Time, fn func(Change) error) error
 }
+
+// ThroughError ends a Source's Changes that listed every change from since
+// up to Through only (and possibly some later ones): the cursor advances no
+// further than Through.
+type ThroughError struct {
+	Through time.Time
+	Err     error // why the list stopped there
+}
+
+func (e *ThroughError) Error() string {
+	return "listed the changes up to " + e.Through.UTC().Format(time.RFC3339) + " only: " + e.Err.Error()
+}
+
+func (e *ThroughError) Unwrap() error { return e.Err }
 
 // PollerOptions configure NewPoller.
 type PollerOptions struct {
@@ -254,13 +274,28 @@ func (p *Poller) pollSource(ctx context.Context, src Source) (PollStats, error) 
 		}
 		return nil
 	})
+	var through *ThroughError
+	if errors.As(err, &through) {
+		p.o.Log.Info("sentinel poll read part of the changes", "source", src.Name(), "reason", through.Error())
+		if through.Through.Before(newest) {
+			newest = through.Through
+		}
+		err = nil
+	}
 	if err != nil {
 		return st, err
 	}
-	if !failedAt.IsZero() && failedAt.Before(newest) {
-		newest = failedAt // listed again next time (ge), deduplicated by run key
+	if !failedAt.IsZero() {
+		// The cursor stays just before the revision that failed, so the
+		// next poll lists it again (ge) with the event it had: on the
+		// failed revision itself, an incident created then would be taken
+		// for an update and dropped by rules on created incidents. What
+		// else is listed again is deduplicated by run key.
+		if before := failedAt.Add(-cursorTick); before.Before(newest) {
+			newest = before
+		}
 	}
-	if newest.After(since) || !ok {
+	if !newest.Equal(since) || !ok {
 		if err := p.o.Cursors.Set(ctx, src.Name(), newest); err != nil {
 			return st, err
 		}

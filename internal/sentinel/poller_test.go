@@ -11,6 +11,7 @@ import (
 
 	"github.com/spotter-soc/spotter/internal/config"
 	"github.com/spotter-soc/spotter/internal/incident"
+	"github.com/spotter-soc/spotter/internal/runs"
 	"github.com/spotter-soc/spotter/internal/sentinel/fake"
 	"github.com/spotter-soc/spotter/internal/store"
 	"github.com/spotter-soc/spotter/internal/store/storetest"
@@ -155,6 +156,53 @@ func TestPollerDoesNotSkipFailedStarts(t *testing.T) {
 	}
 	if stats, _ := p.PollOnce(ctx); stats.Seen != 1 || stats.Started != 0 {
 		t.Errorf("poll after throttling: %+v", stats)
+	}
+}
+
+// failingStarter fails the runs whose key contains one of fail, then
+// starts like recordingStarter.
+type failingStarter struct {
+	recordingStarter
+	fail []string
+}
+
+func (s *failingStarter) Start(ctx context.Context, req runs.StartRequest) (string, bool, error) {
+	for _, f := range s.fail {
+		if strings.Contains(req.Key, f) {
+			return "", false, errors.New("queue full")
+		}
+	}
+	return s.recordingStarter.Start(ctx, req)
+}
+
+// A new incident whose run could not be started, between two that
+// started, is retried as a created incident: rules on created incidents
+// (the default) still take it.
+func TestPollerRetriesFailedCreatedIncident(t *testing.T) {
+	ctx := context.Background()
+	fk := fake.New(t)
+	now := time.Now().UTC()
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, fk.AddIncident(fake.NewIncident{Title: "x", Created: now.Add(time.Duration(i-10) * time.Minute)}))
+	}
+	st := openTestStore(t, filepath.Join(t.TempDir(), "s.db"))
+	defer st.Close()
+	starter := &failingStarter{fail: []string{strings.ToLower(ids[1])}}
+	p, _ := NewPoller(PollerOptions{Sources: []Source{SentinelSource{C: newTestClient(t, fk, nil)}}, Starter: starter, Cursors: NewDBCursors(st)})
+	if stats, err := p.PollOnce(ctx); err == nil || stats.Started != 2 {
+		t.Fatalf("first poll: %+v %v", stats, err)
+	}
+	starter.fail = nil
+	stats, err := p.PollOnce(ctx)
+	if err != nil || stats.Started != 1 {
+		t.Fatalf("after recovery: %+v %v (the failed incident must start as created)", stats, err)
+	}
+	if last := starter.started()[2]; last.Event != "created" || !strings.Contains(last.Key, strings.ToLower(ids[1])) {
+		t.Errorf("retried run: %s %s", last.Event, last.Key)
+	}
+	if stats, err := p.PollOnce(ctx); err != nil || stats.Started != 0 {
+		t.Errorf("third poll: %+v %v", stats, err)
 	}
 }
 

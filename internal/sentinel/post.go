@@ -93,26 +93,9 @@ func postReport(ctx context.Context, c commenter, incidentID string, p Post) (*P
 	if strings.TrimSpace(p.Details) != "" {
 		parts, res.Omitted = Split(p.Details, p.HTML, maxChars, room)
 	}
-	for i, text := range parts {
-		id := CommentID(p.Key, "details/"+strconv.Itoa(i+1))
-		if _, err := c.PutComment(ctx, incidentID, id, text); err != nil {
-			return res, fmt.Errorf("posting part %d of %d: %w", i+1, len(parts), err)
-		}
-		res.Comments = append(res.Comments, id)
-	}
-	res.Parts = len(parts)
-	if strings.TrimSpace(p.Summary) != "" {
-		text := p.Summary
-		if n := len([]rune(text)); n > maxChars {
-			return res, fmt.Errorf("summary: %d characters; expected at most %d", n, maxChars)
-		}
-		if _, err := c.PutComment(ctx, incidentID, summaryID, text); err != nil {
-			return res, fmt.Errorf("posting the summary: %w", err)
-		}
-		res.Comments = append(res.Comments, summaryID)
-	}
-	// Parts of an earlier, longer post with the same key are removed, so a
-	// re-run leaves exactly the report it wrote.
+	// Parts of an earlier post with the same key that this one does not
+	// rewrite are removed first, so a re-run leaves exactly the report it
+	// writes and the incident never holds more than the cap meanwhile.
 	for id := range have {
 		part := ours[id]
 		stale := (part > len(parts)) || (part == 0 && strings.TrimSpace(p.Summary) == "")
@@ -123,6 +106,24 @@ func postReport(ctx context.Context, c commenter, incidentID string, p Post) (*P
 			return res, fmt.Errorf("removing an outdated part: %w", err)
 		}
 		res.Removed++
+	}
+	for i, text := range parts {
+		id := CommentID(p.Key, "details/"+strconv.Itoa(i+1))
+		if _, err := c.PutComment(ctx, incidentID, id, text); err != nil {
+			return res, fmt.Errorf("posting part %d of %d: %w", i+1, len(parts), err)
+		}
+		res.Comments = append(res.Comments, id)
+	}
+	res.Parts = len(parts)
+	if strings.TrimSpace(p.Summary) != "" {
+		text := p.Summary
+		if n := textLen(text); n > maxChars {
+			return res, fmt.Errorf("summary: %d characters; expected at most %d", n, maxChars)
+		}
+		if _, err := c.PutComment(ctx, incidentID, summaryID, text); err != nil {
+			return res, fmt.Errorf("posting the summary: %w", err)
+		}
+		res.Comments = append(res.Comments, summaryID)
 	}
 	return res, nil
 }

@@ -159,3 +159,45 @@ func TestPostReportRejectsNothingToPost(t *testing.T) {
 		}
 	}
 }
+
+// A comment's 30,000 characters are UTF-16 code units: a report of 20,000
+// emoji (40,000 units, 20,000 runes) is split, and every part is accepted.
+func TestPostReportCountsUTF16(t *testing.T) {
+	fk := fake.New(t)
+	id := fk.AddIncident(fake.NewIncident{Title: "x"})
+	c := newTestClient(t, fk, nil)
+	res, err := c.PostReport(context.Background(), id, Post{Key: "run-emoji", Details: strings.Repeat("🔴 ", 13000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Parts != 2 {
+		t.Errorf("parts: %d, want 2", res.Parts)
+	}
+	for _, cm := range fk.Comments(id) {
+		if n := textLen(cm.Message); n > MaxCommentChars {
+			t.Errorf("comment of %d characters", n)
+		}
+	}
+}
+
+// A re-post under the same key that drops the summary and needs more parts
+// stays within the cap: the outdated summary goes before the new parts.
+func TestPostReportRemovesOutdatedFirst(t *testing.T) {
+	fk := fake.New(t)
+	id := fk.AddIncident(fake.NewIncident{Title: "x"})
+	for i := range 97 {
+		fk.AddComment(id, fmt.Sprintf("analyst note %d", i))
+	}
+	c := newTestClient(t, fk, nil)
+	ctx := context.Background()
+	if _, err := c.PostReport(ctx, id, Post{Key: "run-1", Details: "short", Summary: "verdict: benign"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.PostReport(ctx, id, Post{Key: "run-1", Details: longReport(70000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Parts != 3 || res.Removed != 1 || len(fk.Comments(id)) != 100 {
+		t.Errorf("%+v, %d comments", res, len(fk.Comments(id)))
+	}
+}

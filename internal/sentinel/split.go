@@ -3,6 +3,7 @@ package sentinel
 import (
 	"fmt"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -42,7 +43,7 @@ func omittedNote(html bool, k int) string {
 	return "\n\n_" + s + "_"
 }
 
-// Split cuts text into comments of at most maxChars characters (runes),
+// Split cuts text into comments of at most maxChars characters (textLen),
 // at line boundaries where it can, each opened by a "part i of n" line. A
 // Markdown code fence cut in two is closed at the end of one part and
 // opened again at the start of the next. At most maxParts parts are
@@ -55,17 +56,19 @@ func Split(text string, html bool, maxChars, maxParts int) (parts []string, omit
 	if maxParts <= 0 {
 		return nil, 0
 	}
-	if utf8.RuneCountInString(text) <= maxChars {
+	if textLen(text) <= maxChars {
 		return []string{text}, 0
 	}
-	budget := maxChars - utf8.RuneCountInString(partHeader(html, MaxComments, MaxComments))
-	bodies := splitBodies(text, max(budget, 1))
+	// The header's room: "part 100 of N", N at most the text's length (a
+	// report left out in part can have a thousand parts and more).
+	budget := maxChars - textLen(partHeader(html, MaxComments, max(MaxComments, textLen(text))))
+	bodies := splitBodies(text, max(budget, 1), html)
 	note := ""
 	if len(bodies) > maxParts {
 		// Make room for the note in every part, then cut again.
 		note = omittedNote(html, len(bodies))
-		if nb := budget - utf8.RuneCountInString(note); nb >= 1 {
-			bodies = splitBodies(text, nb)
+		if nb := budget - textLen(note); nb >= 1 {
+			bodies = splitBodies(text, nb, html)
 			note = omittedNote(html, len(bodies)-maxParts)
 		} else {
 			note = ""
@@ -84,8 +87,10 @@ func Split(text string, html bool, maxChars, maxParts int) (parts []string, omit
 	return parts, omitted
 }
 
-// splitBodies cuts text into pieces of at most budget runes.
-func splitBodies(text string, budget int) []string {
+// splitBodies cuts text into pieces of at most budget runes. A line cut
+// in the middle of HTML is cut before a tag or character reference, never
+// inside one.
+func splitBodies(text string, budget int, html bool) []string {
 	var (
 		bodies []string
 		cur    strings.Builder
@@ -97,7 +102,7 @@ func splitBodies(text string, budget int) []string {
 		if fence == "" {
 			return 0
 		}
-		return utf8.RuneCountInString(fenceMarker(fence)) + 2
+		return textLen(fenceMarker(fence)) + 2
 	}
 	flush := func() {
 		if cur.Len() == 0 {
@@ -115,27 +120,31 @@ func splitBodies(text string, budget int) []string {
 		n = 0
 		if fence != "" {
 			cur.WriteString(fence + "\n")
-			n = utf8.RuneCountInString(fence) + 1
+			n = textLen(fence) + 1
 		}
 	}
 	for _, line := range strings.SplitAfter(text, "\n") {
-		ln := utf8.RuneCountInString(line)
+		ln := textLen(line)
 		if n+ln+room() > budget && cur.Len() > 0 {
 			flush()
 		}
 		for ln > budget-n-room() { // longer than what is left of a part: cut it
 			cut := budget - n - room()
-			if cut <= 0 {
-				// Not even the reopened fence leaves room: drop the fence.
+			if r, _ := utf8.DecodeRuneInString(line); cut <= 0 || cut < utf16.RuneLen(r) {
+				// Not even the reopened fence leaves room (or not for a
+				// character counting twice): drop the fence.
 				fence = ""
 				flush()
 				cut = budget - n
 			}
 			head, rest := splitRunes(line, cut)
+			if html {
+				head, rest = htmlCut(head, rest)
+			}
 			cur.WriteString(head)
-			n += utf8.RuneCountInString(head)
+			n += textLen(head)
 			flush()
-			line, ln = rest, utf8.RuneCountInString(rest)
+			line, ln = rest, textLen(rest)
 		}
 		if line == "" {
 			continue
@@ -145,7 +154,7 @@ func splitBodies(text string, budget int) []string {
 		m := strings.TrimSpace(line)
 		if strings.HasPrefix(m, "```") || strings.HasPrefix(m, "~~~") {
 			switch {
-			case fence == "" && 2*(utf8.RuneCountInString(m)+1) < budget:
+			case fence == "" && 2*(textLen(m)+1) < budget:
 				fence = strings.TrimRight(line, "\r\n")
 			case fence != "" && strings.HasPrefix(m, fenceMarker(fence)) && strings.Trim(m, "`~") == "":
 				fence = ""
@@ -155,6 +164,22 @@ func splitBodies(text string, budget int) []string {
 	fence = "" // a fence the text itself leaves open stays as the text has it
 	flush()
 	return bodies
+}
+
+// htmlCut moves a cut between head and rest back to before a tag or a
+// character reference that head leaves open ("<a hre" | "f=...>",
+// "&am" | "p;"), unless that would leave head empty.
+func htmlCut(head, rest string) (string, string) {
+	if lt := strings.LastIndexByte(head, '<'); lt > 0 && lt > strings.LastIndexByte(head, '>') {
+		return head[:lt], head[lt:] + rest
+	}
+	if amp := strings.LastIndexByte(head, '&'); amp > 0 && len(head)-amp <= 32 &&
+		strings.IndexFunc(head[amp+1:], func(r rune) bool {
+			return !(r == '#' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) < 0 {
+		return head[:amp], head[amp:] + rest
+	}
+	return head, rest
 }
 
 // fenceMarker is the run of backticks or tildes opening a fence line.
@@ -167,11 +192,29 @@ func fenceMarker(line string) string {
 	return s[:i]
 }
 
-// splitRunes cuts s after n runes.
+// textLen is the length of s in characters as the limit of a comment
+// counts them: UTF-16 code units, the length of a string in .NET and
+// JavaScript. A character outside the Basic Multilingual Plane (most
+// emoji) counts twice; the count is never below the number of runes.
+func textLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r) // 1 for utf8.RuneError: invalid bytes are replaced by one character
+	}
+	return n
+}
+
+// splitRunes cuts s after at most n characters (textLen), never inside a
+// rune; at least one rune when n > 0 and s is not empty.
 func splitRunes(s string, n int) (string, string) {
-	i := 0
-	for k := 0; k < n && i < len(s); k++ {
-		_, size := utf8.DecodeRuneInString(s[i:])
+	i, k := 0, 0
+	for i < len(s) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		w := max(utf16.RuneLen(r), 1)
+		if k+w > n && (k > 0 || n <= 0) {
+			break
+		}
+		k += w
 		i += size
 	}
 	return s[:i], s[i:]

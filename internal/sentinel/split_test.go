@@ -23,6 +23,11 @@ func TestSplit(t *testing.T) {
 		{"html headers", strings.Repeat("<p>paragraph</p>\n", 40), true, 300, 100, 3, 0, []string{"<p><b>Spotter report, part 1 of 3</b></p>"}},
 		{"capped", strings.Repeat("line of text that is forty characters\n", 30), false, 400, 2, 2, 4, []string{"4 more part(s)", "part 2 of 6"}},
 		{"multi-byte runes", strings.Repeat("é€😀\n", 200), false, 300, 100, 4, 0, nil},
+		// 😀 is two UTF-16 code units: 200 of them are 400 characters.
+		{"astral plane counts twice", strings.Repeat("😀", 200), false, 300, 100, 2, 0, nil},
+		// 1,091 parts, 991 left out: "part 100 of 1091" still fits.
+		{"thousands of parts", strings.Repeat("x", 120000), false, 150, 100, 100, 991, []string{"part 100 of 1091"}},
+		{"astral plane in one line", strings.Repeat("a😀", 500), false, 150, 100, 14, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts, omitted := Split(tc.text, tc.html, tc.max, tc.cap)
@@ -30,8 +35,8 @@ func TestSplit(t *testing.T) {
 				t.Fatalf("parts %d omitted %d, want %d and %d", len(parts), omitted, tc.parts, tc.omitted)
 			}
 			for i, p := range parts {
-				if n := utf8.RuneCountInString(p); n > tc.max {
-					t.Errorf("part %d: %d runes > %d", i+1, n, tc.max)
+				if n := textLen(p); n > tc.max {
+					t.Errorf("part %d: %d characters > %d", i+1, n, tc.max)
 				}
 				if !utf8.ValidString(p) {
 					t.Errorf("part %d: invalid UTF-8", i+1)
@@ -63,6 +68,55 @@ func TestSplitKeepsCodeFencesBalanced(t *testing.T) {
 	}
 }
 
+// A long HTML line is never cut inside a tag or a character reference:
+// the portal would show the halves as text.
+func TestSplitHTMLNotInsideTags(t *testing.T) {
+	line := strings.Repeat(`<a href="https://phish.example/login?user=alice&amp;step=2">phish.example &amp; co</a>, `, 400)
+	for _, limit := range []int{150, 301, 997, 5000} {
+		parts, omitted := Split(line, true, limit, 100)
+		if len(parts) < 2 {
+			t.Fatalf("limit %d: %d parts", limit, len(parts))
+		}
+		for i, p := range parts {
+			body := p[strings.Index(p, "</p>\n")+len("</p>\n"):]
+			if strings.Count(body, "<") != strings.Count(body, ">") {
+				t.Errorf("limit %d part %d cut inside a tag: ...%q", limit, i+1, body[max(0, len(body)-40):])
+			}
+			if a := strings.LastIndexByte(body, '&'); a >= 0 && !strings.Contains(body[a:], ";") {
+				t.Errorf("limit %d part %d cut inside a character reference: ...%q", limit, i+1, body[a:])
+			}
+			if n := utf8.RuneCountInString(p); n > limit {
+				t.Errorf("limit %d part %d: %d runes", limit, i+1, n)
+			}
+		}
+		if got := stripHeaders(parts); omitted == 0 && got != line {
+			t.Errorf("limit %d: the parts do not add up to the text", limit)
+		}
+	}
+}
+
+// stripHeaders joins split parts without their "part i of n" lines.
+func stripHeaders(parts []string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(p[strings.Index(p, "</p>\n")+len("</p>\n"):])
+	}
+	return b.String()
+}
+
+func TestTextLen(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want int
+	}{
+		{"", 0}, {"abc", 3}, {"é€", 2}, {"😀", 2}, {"a😀b", 4}, {"\xff\xfe", 2}, {"\U0010FFFF", 2},
+	} {
+		if got := textLen(tc.s); got != tc.want {
+			t.Errorf("textLen(%q) = %d, want %d", tc.s, got, tc.want)
+		}
+	}
+}
+
 func TestCommentIDIsStable(t *testing.T) {
 	a, b := CommentID("run-1", "details/1"), CommentID("run-1", "details/1")
 	if a != b || a == CommentID("run-1", "details/2") || a == CommentID("run-2", "details/1") || !validID(a) {
@@ -76,20 +130,23 @@ func FuzzSplit(f *testing.F) {
 	f.Add("a\nb\nc", 120, 3)
 	f.Add("```\ncode\n```\n"+strings.Repeat("z", 500), 150, 100)
 	f.Add(strings.Repeat("é", 400), 130, 2)
+	f.Add(strings.Repeat("😀<b>&amp;</b>", 300), 121, 100)
 	f.Fuzz(func(t *testing.T, text string, max, cap int) {
 		if max < 120 || max > 5000 || cap < 1 || cap > 100 || len(text) > 20000 {
 			return
 		}
-		parts, omitted := Split(text, false, max, cap)
-		if len(parts) > cap || len(parts) == 0 || omitted < 0 {
-			t.Fatalf("parts %d omitted %d cap %d", len(parts), omitted, cap)
-		}
-		for _, p := range parts {
-			if utf8.RuneCountInString(p) > max {
-				t.Fatalf("part of %d runes > %d", utf8.RuneCountInString(p), max)
+		for _, html := range []bool{false, true} {
+			parts, omitted := Split(text, html, max, cap)
+			if len(parts) > cap || len(parts) == 0 || omitted < 0 {
+				t.Fatalf("parts %d omitted %d cap %d", len(parts), omitted, cap)
 			}
-			if utf8.ValidString(text) && !utf8.ValidString(p) {
-				t.Fatal("split inside a rune")
+			for _, p := range parts {
+				if textLen(p) > max {
+					t.Fatalf("part of %d characters > %d", textLen(p), max)
+				}
+				if utf8.ValidString(text) && !utf8.ValidString(p) {
+					t.Fatal("split inside a rune")
+				}
 			}
 		}
 	})

@@ -90,8 +90,21 @@ func (i *Incident) Labels() []string {
 // SetLabels replaces the labels with user labels of these names; labels
 // the service assigned are sent back unchanged (their type is read-only).
 func (i *Incident) SetLabels(names []string) {
+	had := map[string]any{}
+	arr, _ := i.Properties["labels"].([]any)
+	for _, l := range arr {
+		if m, ok := l.(map[string]any); ok {
+			if s, _ := m["labelName"].(string); s != "" && had[s] == nil {
+				had[s] = m
+			}
+		}
+	}
 	labels := make([]any, 0, len(names))
 	for _, n := range names {
+		if l := had[n]; l != nil {
+			labels = append(labels, l)
+			continue
+		}
 		labels = append(labels, map[string]any{"labelName": n, "labelType": "User"})
 	}
 	i.Properties["labels"] = labels

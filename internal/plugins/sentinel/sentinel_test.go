@@ -206,9 +206,27 @@ func TestHTMLFragment(t *testing.T) {
 		{"<h1>already a fragment</h1>", "<h1>already a fragment</h1>"},
 		{"# Markdown <body> mention", "# Markdown <body> mention"},
 		{"<!DOCTYPE html><body>unclosed", "<!DOCTYPE html><body>unclosed"},
+		// Letters whose lower case is longer or shorter in UTF-8 (İ, K)
+		// before and inside the body: the cut stays on the tags.
+		{"<!DOCTYPE html><title>İstanbul İİİİ</title><body><h1>İzmir</h1></body>", "<h1>İzmir</h1>"},
+		{"<!DOCTYPE html><body>İİİİİİİİİİİİİİİİ</body>", "İİİİİİİİİİİİİİİİ"},
+		{"<!DOCTYPE html><title>\u212a\u212a\u212a</title><BODY><p>\u212a</p></BODY>", "<p>\u212a</p>"},
+		// Ⱥ grows from two bytes to three in lower case: no panic either.
+		{"<!DOCTYPE html><body>" + strings.Repeat("Ⱥ", 20) + "</body>", strings.Repeat("Ⱥ", 20)},
 	} {
 		if got := htmlFragment(tc.in); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// FuzzHTMLFragment: any text, no panic, and the fragment is a piece of it.
+func FuzzHTMLFragment(f *testing.F) {
+	f.Add("<!DOCTYPE html><html><head><title>Ⱥİ\u212a</title></head><body><h1>x</h1></body></html>")
+	f.Add("<!doctype HTML><BODY></body>")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got := htmlFragment(s); !strings.Contains(s, got) {
+			t.Fatalf("%q is not part of %q", got, s)
+		}
+	})
 }

@@ -465,7 +465,15 @@ func (w *workspaces) updateDefender(ctx context.Context, dc *api.DefenderClient,
 // the portal renders, without <head> or <style>; other text is returned
 // as it is.
 func htmlFragment(s string) string {
-	lower := strings.ToLower(s)
+	// Only ASCII letters are folded, so offsets in lower are offsets in s
+	// (strings.ToLower changes the length of some letters, İ or Ⱥ).
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	lower := string(b)
 	start := strings.Index(lower, "<body>")
 	end := strings.LastIndex(lower, "</body>")
 	if start < 0 || end < start || !strings.HasPrefix(strings.TrimSpace(lower), "<!doctype html") {

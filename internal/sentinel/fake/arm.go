@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 )
@@ -532,7 +532,7 @@ func (s *Server) commentOp(w http.ResponseWriter, r *http.Request, inc *incident
 			return
 		}
 		msg := *body.Properties.Message
-		if n := utf8.RuneCountInString(msg); n > MaxCommentChars {
+		if n := len(utf16.Encode([]rune(msg))); n > MaxCommentChars { // characters as .NET counts them: UTF-16 code units
 			cloudError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Comment length should not exceed %d characters", MaxCommentChars))
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,7 +109,7 @@ func (s *Server) DefenderIncident(id string) map[string]any {
 
 var (
 	graphIncident = regexp.MustCompile(`^/v1\.0/security/incidents(?:/([^/]+)(/comments)?)?$`)
-	updatedGE     = regexp.MustCompile(`^lastUpdateDateTime ge (\S+)$`)
+	updatedRange  = regexp.MustCompile(`^lastUpdateDateTime (ge|le) (\S+)$`)
 )
 
 // graph serves the Microsoft Graph security incident routes.
@@ -141,28 +142,38 @@ func (s *Server) graph(w http.ResponseWriter, r *http.Request) {
 			graphError(w, http.StatusMethodNotAllowed, "Request_BadRequest", "Method not allowed.")
 			return
 		}
-		var since time.Time
+		var since, until time.Time
 		if f := q.Get("$filter"); f != "" {
-			fm := updatedGE.FindStringSubmatch(f)
-			if fm == nil {
-				graphError(w, http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+f)
-				return
+			for _, clause := range strings.Split(f, " and ") {
+				fm := updatedRange.FindStringSubmatch(strings.TrimSpace(clause))
+				if fm == nil {
+					graphError(w, http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+f)
+					return
+				}
+				t, err := time.Parse(time.RFC3339Nano, fm[2])
+				if err != nil {
+					graphError(w, http.StatusBadRequest, "BadRequest", "The DateTimeOffset text '"+fm[2]+"' is invalid.")
+					return
+				}
+				if fm[1] == "ge" {
+					since = t
+				} else {
+					until = t
+				}
 			}
-			t, err := time.Parse(time.RFC3339Nano, fm[1])
-			if err != nil {
-				graphError(w, http.StatusBadRequest, "BadRequest", "The DateTimeOffset text '"+fm[1]+"' is invalid.")
-				return
-			}
-			since = t
 		}
+		// The most recent incidents come first, as Graph lists them.
 		var all []map[string]any
-		for _, iid := range d.order {
-			inc := d.incidents[iid]
+		for i := len(d.order) - 1; i >= 0; i-- {
+			inc := d.incidents[d.order[i]]
 			t, _ := time.Parse(time.RFC3339Nano, inc["lastUpdateDateTime"].(string))
-			if !t.Before(since) {
+			if !t.Before(since) && (until.IsZero() || !t.After(until)) {
 				all = append(all, view(inc))
 			}
 		}
+		sort.SliceStable(all, func(i, j int) bool {
+			return all[i]["lastUpdateDateTime"].(string) > all[j]["lastUpdateDateTime"].(string)
+		})
 		if t := q.Get("$top"); t != "" {
 			if n, err := strconv.Atoi(t); err == nil && n > 0 {
 				size = min(size, n)
