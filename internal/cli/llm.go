@@ -25,6 +25,7 @@ type llmRuntime struct {
 	planner    *llm.Model
 	summarizer *llm.Model
 	run        *llm.Meter // the budget of this process's one run (an investigation)
+	runOnce    sync.Once
 }
 
 func newLLMRuntime(c config.LLM) *llmRuntime { return &llmRuntime{cfg: c} }
@@ -77,13 +78,13 @@ func (l *llmRuntime) build(gw *gateway.Gateway) error {
 // invokes (SummarizeData, prompt-template skills) and of the report
 // summary count on it, within the summarizer's run budget.
 func (l *llmRuntime) runMeter() *llm.Meter {
-	if l.run == nil {
+	l.runOnce.Do(func() {
 		var limits llm.Limits
 		if l.summarizer != nil {
 			limits = l.summarizer.Run
 		}
 		l.run = llm.NewMeter("run", limits, nil)
-	}
+	})
 	return l.run
 }
 

@@ -144,6 +144,11 @@ func (l LLM) ValidateLLM() error {
 		if t := p.Temperature; t != nil && (*t < 0 || *t > 2) {
 			return &Error{Key: key + ".temperature", Msg: fmt.Sprintf("%g: expected a number between 0 and 2", *t)}
 		}
+		// Anthropic refuses a temperature above 1 with HTTP 400, which would
+		// fail every call of the provider.
+		if t := p.Temperature; t != nil && p.Kind == LLMKindAnthropic && *t > 1 {
+			return &Error{Key: key + ".temperature", Msg: fmt.Sprintf("%g: expected a number between 0 and 1 for kind anthropic", *t)}
+		}
 		for _, f := range []struct {
 			k string
 			v float64

@@ -67,6 +67,7 @@ func TestLLMSectionErrorsNameTheKey(t *testing.T) {
 		{"llm:\n  providers:\n    a: {kind: azure-openai, base_url: 'https://x.openai.azure.com', deployment: d, api_version: v, tenant_id: t}", "llm.providers.a.client_id: required for a Microsoft Entra token"},
 		{"llm:\n  providers:\n    a: {kind: azure-openai, base_url: 'https://x.openai.azure.com', deployment: d, api_version: v, auth: password}", "llm.providers.a.auth: \"password\""},
 		{"llm:\n  providers:\n    a: {kind: openai, model: m, temperature: 3}", "llm.providers.a.temperature: 3: expected a number between 0 and 2"},
+		{"llm:\n  providers:\n    a: {kind: anthropic, model: m, api_key: k, temperature: 1.5}", "llm.providers.a.temperature: 1.5: expected a number between 0 and 1 for kind anthropic"},
 		{"llm:\n  providers:\n    a: {kind: anthropic, model: m, budget: {run_tokens: -1}}", "llm.providers.a.budget.run_tokens"},
 		{"llm:\n  planner: b\n  providers:\n    a: {kind: openai, model: m}", "llm.planner: \"b\": no such provider"},
 		{"llm:\n  providers:\n    a: {kind: openai, model: m, base_url: 'ftp://x'}", "llm.providers.a.base_url"},

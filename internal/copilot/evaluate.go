@@ -2,6 +2,7 @@ package copilot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -44,30 +45,80 @@ func (e *Engine) evaluatePrompt(ctx context.Context, p Prompt, ev Evaluation, me
 		e.opts.Log.Warn("reading the session context failed; planning without it", "session", p.SessionID, "err", err)
 	}
 	specs := scopedSpecs(e.inv, p.Plugins)
+	// prior are the skill calls a failed model planner made: they ran, so
+	// the evaluation lists them, and the rules do not run them again.
+	var prior []SkillSource
 	if m := e.opts.Model; m != nil {
 		out, err := e.evaluateLLM(ctx, m, meter, p, ev, specs, history)
 		if err == nil {
 			return out
 		}
 		if ctx.Err() != nil {
-			return ev
+			return out
 		}
 		ev.Fallback = "the model planner failed, the rules planned instead: " + err.Error()
 		e.opts.Log.Warn("model planner failed; using the rule planner", "evaluation", ev.ID, "err", err)
+		prior, ev.Flags = out.Sources, out.Flags
 	}
 	ev.Planner = "rules"
 	plan := e.planner.Plan(p.Content, specs, history)
 	ev.Entities = plan.Entities
-	if plan.Rejected {
+	for _, s := range prior {
+		for k, vals := range entitiesOfInputs(s.Inputs) {
+			ev.Entities.add(k, vals...)
+		}
+	}
+	if plan.Rejected && len(prior) == 0 {
 		ev.ResultType = ResultRejected
 		ev.Suggestions = plan.Suggestions
 		ev.Content = renderRejected(plan, e.inv)
 		return ev
 	}
-	ev.Sources = e.runSteps(ctx, plan.Steps)
+	var steps []Step
+	if !plan.Rejected {
+		steps = e.notYetRun(plan.Steps, prior)
+	}
+	ev.Sources = append(prior, e.runSteps(ctx, steps)...)
 	ev.ResultType = resultOf(ev.Sources)
 	ev.Content = renderPlanned(plan, ev.Sources)
 	return ev
+}
+
+// notYetRun drops the steps that a successful earlier call already
+// answered: the same skill with the same inputs once validated (so that
+// "45.155.205[.]233" and "45.155.205.233" are one call).
+func (e *Engine) notYetRun(steps []Step, done []SkillSource) []Step {
+	if len(done) == 0 {
+		return steps
+	}
+	key := func(id string, in map[string]any) string {
+		spec, err := e.inv.Skill(id)
+		if err != nil {
+			return ""
+		}
+		v, err := spec.Validate(in)
+		if err != nil {
+			return ""
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return ""
+		}
+		return spec.ID + " " + string(b)
+	}
+	ran := map[string]bool{}
+	for _, s := range done {
+		if k := key(s.Skill, s.Inputs); k != "" && s.Error == "" {
+			ran[k] = true
+		}
+	}
+	var out []Step
+	for _, st := range steps {
+		if k := key(st.Skill, st.Inputs); k == "" || !ran[k] {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 func (e *Engine) evaluateDirect(ctx context.Context, p Prompt, ev Evaluation) Evaluation {

@@ -2,6 +2,7 @@ package copilot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -77,7 +78,7 @@ func (e *Engine) evaluateLLM(ctx context.Context, model *llm.Model, meter *llm.M
 	for round := 1; round <= rounds && !answered; round++ {
 		resp, err := model.Chat(ctx, meter, llm.Request{System: system, Messages: msgs, Tools: lp.tools})
 		if err != nil {
-			return ev, err
+			return lp.partial(ev), err
 		}
 		if len(resp.ToolCalls) == 0 {
 			final, answered = resp.Text, true
@@ -90,12 +91,12 @@ func (e *Engine) evaluateLLM(ctx context.Context, model *llm.Model, meter *llm.M
 		msgs = append(msgs, llm.Message{Role: llm.RoleUser, Content: "The tool rounds are over. Write the final answer now from the results above, citing the skills."})
 		resp, err := model.Chat(ctx, meter, llm.Request{System: system, Messages: msgs, Tools: lp.tools, NoToolCalls: true})
 		if err != nil {
-			return ev, err
+			return lp.partial(ev), err
 		}
 		final = resp.Text
 	}
 	if strings.TrimSpace(final) == "" {
-		return ev, errors.New("the model returned an empty answer")
+		return lp.partial(ev), errors.New("the model returned an empty answer")
 	}
 	ev.Planner = "llm:" + model.Name
 	ev.Sources = lp.sources
@@ -113,6 +114,15 @@ func (e *Engine) evaluateLLM(ctx context.Context, model *llm.Model, meter *llm.M
 	ev.Flags = lp.flags
 	ev.Content = lp.render(final)
 	return ev, nil
+}
+
+// partial is ev with what the model's rounds did before it failed: the
+// skill calls that ran (they cost provider quota and are evidence) and the
+// refused calls, so that the rule planner's evaluation keeps them.
+func (lp *llmPlan) partial(ev Evaluation) Evaluation {
+	ev.Sources = lp.sources
+	ev.Flags = lp.flags
+	return ev
 }
 
 // request is the first user turn: the analyst's words and the session's
@@ -174,11 +184,22 @@ func (lp *llmPlan) runCalls(ctx context.Context, round int, calls []llm.ToolCall
 		i := stepIdx[j]
 		payload := toolPayload(src)
 		text := lp.fence.Wrap("skill:"+src.Skill, payload)
-		lp.evidence.WriteString(text + "\n")
+		// The evidence is the payload as the model reads it, without the
+		// fence's HTML escaping: a link with & appears in it as written.
+		lp.evidence.WriteString(plainJSON(payload) + "\n")
 		lp.sources = append(lp.sources, src)
 		out[i] = llm.Message{Role: llm.RoleTool, ToolCallID: calls[i].ID, Content: text, IsError: src.Error != ""}
 	}
 	return out
+}
+
+// plainJSON encodes v as JSON without escaping <, > and &.
+func plainJSON(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return b.String()
 }
 
 func (lp *llmPlan) refuse(c llm.ToolCall, msg, skillID string) llm.Message {

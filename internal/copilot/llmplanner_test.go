@@ -225,6 +225,63 @@ func TestLLMPlannerFallsBackToRules(t *testing.T) {
 	})
 }
 
+// TestLLMPlannerAcceptsLinksWithAmpersandsFromResults: a link a skill
+// result holds in its text, query string and all, backs the answer that
+// cites it (the fence's JSON writes & as \u0026; the check must not).
+func TestLLMPlannerAcceptsLinksWithAmpersandsFromResults(t *testing.T) {
+	rig := newLLMRig(t, config.LLMBudget{})
+	const link = "https://alpha.example/search?q=45.155.205.233&days=30"
+	rig.reply = "reported 42 times, see " + link
+	rig.srv.Script = []fakellm.Step{
+		{Calls: []fakellm.Call{{Name: "alpha__CheckIP", Args: map[string]any{"ip": "45.155.205.233"}}}},
+		{Text: "45.155.205.233 is malicious [alpha.CheckIP], see " + link + "."},
+	}
+	ev := rig.ask(t, rig.session(t), "Is 45.155.205.233 malicious?", "alpha")
+	if ev.Planner != "llm:fake" || len(ev.Flags) != 0 || !strings.Contains(ev.Content, link) {
+		t.Errorf("flags %+v\n%s", ev.Flags, ev.Content)
+	}
+}
+
+// TestLLMPlannerFallbackKeepsTheModelsCalls: when the model fails after
+// its tool calls ran, the rules' evaluation lists those calls (they ran and
+// are evidence), does not run them again, and keeps the refusal flags.
+func TestLLMPlannerFallbackKeepsTheModelsCalls(t *testing.T) {
+	rig := newLLMRig(t, config.LLMBudget{})
+	rig.reply = "reported 42 times"
+	rig.srv.Script = []fakellm.Step{
+		{Calls: []fakellm.Call{
+			{Name: "alpha__CheckIP", Args: map[string]any{"ip": "45.155.205[.]233"}},
+			{Name: "beta__Lookup", Args: map[string]any{"target": "everything"}},
+		}},
+		{Status: 400, ErrorMessage: "context length exceeded"},
+	}
+	s := rig.session(t)
+	ev := rig.ask(t, s, "Check the reputation of 45.155.205.233", "alpha")
+	if ev.Planner != "rules" || !strings.Contains(ev.Fallback, "context length exceeded") || ev.State != StateCompleted || ev.ResultType != ResultSuccess {
+		t.Fatalf("evaluation %+v", ev)
+	}
+	if calls := rig.alpha.Calls(); len(calls) != 1 || len(rig.beta.Calls()) != 0 {
+		t.Errorf("alpha ran %d times (want once: the rules must not repeat the model's call), beta %d", len(calls), len(rig.beta.Calls()))
+	}
+	if len(ev.Sources) != 1 || !strings.Contains(ev.Sources[0].Reason, "chosen by the model") || ev.Sources[0].Error != "" {
+		t.Errorf("sources %+v", ev.Sources)
+	}
+	if len(ev.Flags) != 1 || ev.Flags[0].Kind != FlagRefusedToolCall {
+		t.Errorf("flags %+v", ev.Flags)
+	}
+	if !strings.Contains(ev.Content, "alpha.CheckIP") || !strings.Contains(ev.Content, "reported 42 times") {
+		t.Errorf("content:\n%s", ev.Content)
+	}
+	d, err := rig.engine.Repo().SessionDetail(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Prompts[0].Evaluation; len(got.Sources) != 1 || len(got.Flags) != 1 {
+		t.Errorf("stored evaluation sources %+v flags %+v", got.Sources, got.Flags)
+	}
+	skilltest.NoLeak(t, []string{llmKey, alphaKey, betaKey}, ev, d, rig.logs.String())
+}
+
 func TestLLMPlannerRefusesOutOfScopeAndInvalidCallsAndFlagsClaims(t *testing.T) {
 	rig := newLLMRig(t, config.LLMBudget{})
 	rig.reply = "listed"

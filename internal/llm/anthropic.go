@@ -46,6 +46,9 @@ func NewAnthropic(c AnthropicConfig) (Provider, error) {
 	if base == "" {
 		base = "https://api.anthropic.com"
 	}
+	// The SDK's paths start with v1/: a base URL given with /v1, as the
+	// API reference writes it, would be asked for /v1/v1/messages.
+	base = strings.TrimSuffix(base, "/v1")
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -63,7 +66,11 @@ func (p *anthropicProvider) Chat(ctx context.Context, req Request) (*Response, e
 	}
 	out, err := fromAnthropic(res)
 	if err != nil {
-		return nil, &Error{Provider: p.cfg.Name, Msg: err.Error()}
+		e := &Error{Provider: p.cfg.Name, Msg: err.Error()}
+		if res != nil {
+			e.Usage = Usage{PromptTokens: clampTokens(res.Usage.InputTokens), CompletionTokens: clampTokens(res.Usage.OutputTokens)}
+		}
+		return nil, e
 	}
 	return out, nil
 }

@@ -39,7 +39,12 @@ func (f Fence) Wrap(label string, v any) string {
 	if err != nil {
 		b, _ = json.Marshal(map[string]string{"unencodable": err.Error()})
 	}
-	data := strings.ReplaceAll(string(b), f.nonce, "")
+	// Strip until none is left: one pass over "ab<nonce>cd" where the
+	// nonce is "abcd" would leave the nonce whole.
+	data := string(b)
+	for f.nonce != "" && strings.Contains(data, f.nonce) {
+		data = strings.ReplaceAll(data, f.nonce, "")
+	}
 	return f.Open(label) + "\n" + data + "\n" + f.Close()
 }
 

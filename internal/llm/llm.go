@@ -102,6 +102,9 @@ type Error struct {
 	Status   int    // HTTP status, 0 when none
 	Code     string // the provider's error type or code
 	Msg      string
+	// Usage is what a call the provider answered, but Spotter could not
+	// use, was billed for; it still counts on the meters.
+	Usage Usage
 }
 
 func (e *Error) Error() string {

@@ -2,6 +2,7 @@ package llm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -37,12 +38,15 @@ type Model struct {
 // Chat checks the meter, makes the call, and counts its usage on the
 // meter (and its parents) and the recorder.
 func (m *Model) Chat(ctx context.Context, meter *Meter, req Request) (*Response, error) {
-	if err := meter.Check(); err != nil {
-		return nil, fmt.Errorf("llm %s: call refused: %w", m.Name, err)
-	}
 	if req.MaxTokens <= 0 {
 		req.MaxTokens = m.MaxTokens
 	}
+	est := Usage{PromptTokens: estimateRequest(req), CompletionTokens: max(req.MaxTokens, 0)}
+	release, err := meter.reserve(est, m.Price.Cost(est))
+	if err != nil {
+		return nil, fmt.Errorf("llm %s: call refused: %w", m.Name, err)
+	}
+	defer release()
 	if m.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, m.Timeout)
@@ -50,14 +54,40 @@ func (m *Model) Chat(ctx context.Context, meter *Meter, req Request) (*Response,
 	}
 	resp, err := m.Provider.Chat(ctx, req)
 	if err != nil {
+		// An answer that could not be used was billed all the same.
+		if e := (*Error)(nil); errors.As(err, &e) && e.Usage.Total() > 0 {
+			m.count(meter, e.Usage)
+		}
 		return nil, err
 	}
-	cost := m.Price.Cost(resp.Usage)
-	meter.Add(resp.Usage, cost)
-	if m.Recorder != nil {
-		m.Recorder.RecordTokens(GatewayName(m.Name), int64(resp.Usage.PromptTokens), int64(resp.Usage.CompletionTokens), cost)
-	}
+	m.count(meter, resp.Usage)
 	return resp, nil
+}
+
+// count adds a call's usage and cost to the meter and the recorder.
+func (m *Model) count(meter *Meter, u Usage) {
+	cost := m.Price.Cost(u)
+	meter.Add(u, cost)
+	if m.Recorder != nil {
+		m.Recorder.RecordTokens(GatewayName(m.Name), int64(u.PromptTokens), int64(u.CompletionTokens), cost)
+	}
+}
+
+// estimateRequest estimates the prompt tokens of a request, to hold them
+// on the meter while the call is in flight.
+func estimateRequest(req Request) int {
+	n := EstimateTokens(req.System)
+	for _, msg := range req.Messages {
+		n += EstimateTokens(msg.Content) + 4
+		for _, tc := range msg.ToolCalls {
+			n += EstimateTokens(tc.Name) + EstimateTokens(tc.Raw) + 4
+		}
+	}
+	for _, t := range req.Tools {
+		b, _ := json.Marshal(t)
+		n += EstimateTokens(string(b))
+	}
+	return n
 }
 
 // Context returns the context window in tokens (8192 when unset).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/openai/openai-go/v3"
@@ -60,6 +61,9 @@ func NewOpenAI(c OpenAIConfig) (Provider, error) {
 	if base == "" {
 		base = "https://api.openai.com/v1"
 	}
+	if c.Azure == nil {
+		base = withV1(base)
+	}
 	opts := []option.RequestOption{option.WithHTTPClient(c.HTTP), option.WithMaxRetries(0)}
 	if az := c.Azure; az != nil {
 		if az.Deployment == "" || az.APIVersion == "" {
@@ -99,7 +103,11 @@ func (p *openAIProvider) Chat(ctx context.Context, req Request) (*Response, erro
 	}
 	out, err := fromOpenAI(res)
 	if err != nil {
-		return nil, &Error{Provider: p.cfg.Name, Msg: err.Error()}
+		e := &Error{Provider: p.cfg.Name, Msg: err.Error()}
+		if res != nil {
+			e.Usage = Usage{PromptTokens: clampTokens(res.Usage.PromptTokens), CompletionTokens: clampTokens(res.Usage.CompletionTokens)}
+		}
+		return nil, e
 	}
 	return out, nil
 }
@@ -192,6 +200,18 @@ func (p *openAIProvider) explain(err error) error {
 		return e
 	}
 	return &Error{Provider: p.cfg.Name, Msg: scrubSecrets(transportMessage(err), p.cfg.APIKey)}
+}
+
+// withV1 adds /v1 to a base URL with no path: the OpenAI API and the
+// servers that copy it (Ollama, vLLM, LM Studio, llama.cpp) serve chat
+// completions under /v1, and "http://localhost:11434" is a common way to
+// name the server. A base URL with a path is taken as given.
+func withV1(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Path != "" || u.RawQuery != "" {
+		return base
+	}
+	return base + "/v1"
 }
 
 func orJSON(raw string) string {

@@ -47,14 +47,15 @@ func SummarizeReport(ctx context.Context, m *Model, meter *Meter, r *report.Repo
 	if meter == nil {
 		meter = NewMeter("run", m.Run, nil)
 	}
-	before := meter.Spent()
+	// A meter of its own under the run's: other calls on the run's meter
+	// at the same time (a parallel branch's summary) are not this report's.
+	own := NewMeter("report summary", Limits{}, meter)
 	incidentCtx := map[string]any{"title": r.Incident.Title, "severity": r.Incident.Severity, "tactics": r.Incident.Tactics,
 		"description": clean(r.Incident.Description, 2000), "verdict": r.Verdict.Summary}
-	s, err := m.Summarize(ctx, meter, SummaryRequest{Purpose: reportPurpose, Context: incidentCtx, Records: ReportRecords(r)})
-	after := meter.Spent()
-	st := &report.LLMStats{Provider: m.Name, Model: m.ModelID, Calls: after.Calls - before.Calls, Chunks: s.Chunks, Collapsed: s.Collapsed,
-		PromptTokens: after.PromptTokens - before.PromptTokens, CompletionTokens: after.CompletionTokens - before.CompletionTokens,
-		CostUSD: after.CostUSD - before.CostUSD}
+	s, err := m.Summarize(ctx, own, SummaryRequest{Purpose: reportPurpose, Context: incidentCtx, Records: ReportRecords(r)})
+	spent := own.Spent()
+	st := &report.LLMStats{Provider: m.Name, Model: m.ModelID, Calls: spent.Calls, Chunks: s.Chunks, Collapsed: s.Collapsed,
+		PromptTokens: spent.PromptTokens, CompletionTokens: spent.CompletionTokens, CostUSD: spent.CostUSD}
 	r.Stats.LLM = st
 	if err != nil {
 		st.Error = err.Error()

@@ -6,7 +6,11 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/spotter-soc/spotter/internal/report"
 )
 
 func corpus(t *testing.T) []string {
@@ -66,5 +70,37 @@ func TestReportSummaryFencesIncidentData(t *testing.T) {
 		if strings.Contains(outside, inj) || strings.Contains(outside, "WS-17") {
 			t.Errorf("#%d: incident data outside the fences: %q", i, outside)
 		}
+	}
+}
+
+// TestReportStatsCountOnlyTheirOwnCalls: two reports summarised at once
+// under one run's meter each state their own call and tokens; the run
+// counts both.
+func TestReportStatsCountOnlyTheirOwnCalls(t *testing.T) {
+	m := &Model{Name: "p", ModelID: "m", MaxTokens: 256, ContextTokens: 8192, Price: Price{Prompt: 1, Completion: 1},
+		Provider: ProviderFunc(func(ctx context.Context, req Request) (*Response, error) {
+			time.Sleep(30 * time.Millisecond)
+			return &Response{Text: "summary", Usage: Usage{PromptTokens: 1000, CompletionTokens: 100}}, nil
+		})}
+	run := NewMeter("run", Limits{}, nil)
+	reports := []*report.Report{benchReport(5), benchReport(5)}
+	var wg sync.WaitGroup
+	for _, r := range reports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := SummarizeReport(context.Background(), m, run, r); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, r := range reports {
+		if st := r.Stats.LLM; st == nil || st.Calls != 1 || st.PromptTokens != 1000 || st.CompletionTokens != 100 {
+			t.Errorf("report %d stats %+v, want its one call", i, st)
+		}
+	}
+	if got := run.Spent(); got.Calls != 2 || got.Total() != 2200 {
+		t.Errorf("run spent %+v", got)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/spotter-soc/spotter/internal/azure"
@@ -90,13 +92,7 @@ func NewModel(name string, p config.LLMProvider, gw Gateway) (*Model, error) {
 			if scope == "" {
 				scope = cognitiveScope
 			}
-			az.Token = func(ctx context.Context) (string, error) {
-				t, terr := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
-				if terr != nil {
-					return "", fmt.Errorf("Microsoft Entra token: %s", scrubSecrets(clean(terr.Error(), 300), p.ClientSecret))
-				}
-				return t.Token, nil
-			}
+			az.Token = entraToken(cred, scope, p.ClientSecret)
 		}
 		prov, err = NewOpenAI(OpenAIConfig{Name: name, BaseURL: p.BaseURL, APIKey: p.APIKey, Model: p.Model, Temperature: p.Temperature,
 			MaxTokens: maxTokens, HTTP: httpc, Azure: az})
@@ -128,4 +124,38 @@ func NewModel(name string, p config.LLMProvider, gw Gateway) (*Model, error) {
 		Run:        Limits{Tokens: p.Budget.RunTokens, CostUSD: p.Budget.RunCost},
 		Recorder:   gw,
 	}, nil
+}
+
+// tokenMargin is how long before its expiry a cached Entra token is
+// replaced.
+const tokenMargin = 5 * time.Minute
+
+// entraToken returns the Token func of an Azure OpenAI target: a token of
+// cred for scope, reused until tokenMargin before it expires (or its
+// RefreshOn). Some credentials cache nothing (the Azure CLI's starts the
+// az command on every request), so without this every model call would
+// wait for a new token. Errors carry no secret.
+func entraToken(cred azcore.TokenCredential, scope string, secrets ...string) func(context.Context) (string, error) {
+	var (
+		mu  sync.Mutex
+		cur azcore.AccessToken
+	)
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		fresh := cur.Token != "" && now.Before(cur.ExpiresOn.Add(-tokenMargin)) && (cur.RefreshOn.IsZero() || now.Before(cur.RefreshOn))
+		if fresh {
+			return cur.Token, nil
+		}
+		t, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
+		if err != nil {
+			if cur.Token != "" && now.Before(cur.ExpiresOn.Add(-30*time.Second)) {
+				return cur.Token, nil // a refresh failed; the token still holds
+			}
+			return "", fmt.Errorf("Microsoft Entra token: %s", scrubSecrets(clean(err.Error(), 300), secrets...))
+		}
+		cur = t
+		return t.Token, nil
+	}
 }

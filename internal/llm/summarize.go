@@ -64,6 +64,43 @@ func (m *Model) Summarize(ctx context.Context, meter *Meter, req SummaryRequest)
 	if window < 256 {
 		return Summary{}, fmt.Errorf("llm %s: context_tokens %d leaves no room for data after the instructions and %d completion tokens", m.Name, m.Context(), m.completionBudget())
 	}
+	// Token estimates are bytes over four; data such as hashes or base64
+	// takes more tokens than that. When the provider says a prompt is over
+	// its context, the records are chunked again for half the window.
+	calls := 0
+	for {
+		out, err := m.summarize(ctx, meter, fence, system, req, window)
+		out.Calls += calls
+		if err == nil || !contextExceeded(err) || window/2 < 256 {
+			return out, err
+		}
+		calls, window = out.Calls, window/2
+	}
+}
+
+// contextExceeded reports whether err is a provider's refusal of a prompt
+// longer than the model's context (OpenAI and Azure: code
+// context_length_exceeded; Anthropic: "prompt is too long"; vLLM and
+// llama.cpp servers: "maximum context length", "context size").
+func contextExceeded(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 400 && e.Status != 413 {
+		return false
+	}
+	if strings.Contains(e.Code, "context_length") {
+		return true
+	}
+	msg := strings.ToLower(e.Msg)
+	for _, s := range []string{"context length", "context_length", "context size", "context window", "prompt is too long", "too many tokens"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// summarize is Summarize within a window of tokens for the records.
+func (m *Model) summarize(ctx context.Context, meter *Meter, fence Fence, system string, req SummaryRequest, window int) (Summary, error) {
 	recs := sortRecords(req.Records)
 	var out Summary
 	if cost(recs) > window {
@@ -154,9 +191,45 @@ func cost(recs []Record) int {
 	return n
 }
 
+// recordCost estimates the tokens of a record as sent: JSON, whose
+// escaping makes some bytes six (<, > and & become \u003c and the like)
+// and quotes, backslashes and newlines two.
 func recordCost(r Record) int {
-	return EstimateTokens(r.Label) + EstimateTokens(r.Text) + EstimateTokens(r.Kind) + EstimateTokens(string(r.Level)) + 12
+	return jsonTokens(r.Label) + jsonTokens(r.Text) + jsonTokens(r.Kind) + jsonTokens(string(r.Level)) + 12
 }
+
+func jsonTokens(s string) int { return (jsonLen(s) + 3) / 4 }
+
+// jsonLen is the length of s encoded by encoding/json as a string, quotes
+// excluded.
+func jsonLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		n += jsonRuneLen(r, size)
+		i += size
+	}
+	return n
+}
+
+func jsonRuneLen(r rune, size int) int {
+	switch {
+	case r == utf8.RuneError && size == 1, r == '<', r == '>', r == '&', r == '\u2028', r == '\u2029':
+		return 6 // \ufffd, \u003c, ...
+	case r == '"', r == '\\', r == '\n', r == '\r', r == '\t':
+		return 2
+	case r < 0x20:
+		return 6
+	}
+	return size
+}
+
+// Labels and kinds longer than these move into the text when a record is
+// split, so that every part fits however long they are.
+const (
+	maxLabelBytes = 200
+	maxKindBytes  = 64
+)
 
 // sortRecords orders records worst first, keeping the given order among equals.
 func sortRecords(in []Record) []Record {
@@ -216,25 +289,37 @@ func collapseQuiet(recs []Record) ([]Record, Record, int) {
 	return keep, Record{Label: "benign, unknown and informational records", Text: text}, len(quiet)
 }
 
-// splitLong splits records longer than the window into parts.
+// splitLong splits records longer than the window into parts, each at
+// most half the window of text plus a short label.
 func splitLong(recs []Record, window int) []Record {
-	limit := max(64, window/2) * 4 // bytes
+	limit := max(64, window/2) * 4 // bytes of JSON
 	var out []Record
 	for _, r := range recs {
-		if recordCost(r) <= window/2 || len(r.Text) <= limit {
+		if recordCost(r) <= window/2 {
+			out = append(out, r)
+			continue
+		}
+		// A long label or kind (a command line, a title) goes into the
+		// text, whole, where it can be split; its start stays the label.
+		if jsonLen(r.Kind) > maxKindBytes {
+			r.Text = "kind: " + r.Kind + "\n" + r.Text
+			r.Kind = prefixJSON(r.Kind, maxKindBytes) + "…"
+		}
+		if jsonLen(r.Label) > maxLabelBytes {
+			r.Text = "label: " + r.Label + "\n" + r.Text
+			r.Label = prefixJSON(r.Label, maxLabelBytes) + "…"
+		}
+		if jsonLen(r.Text) <= limit {
 			out = append(out, r)
 			continue
 		}
 		var pieces []string
 		for rest := r.Text; rest != ""; {
-			end := min(len(rest), limit)
+			end := len(prefixJSON(rest, limit))
 			if end < len(rest) {
 				// Prefer to cut at a space in the last fifth of the part.
 				if sp := strings.LastIndexAny(rest[:end], " \n\t"); sp > end*4/5 {
 					end = sp + 1
-				}
-				for end > 1 && !utf8.RuneStart(rest[end]) {
-					end--
 				}
 			}
 			pieces = append(pieces, rest[:end])
@@ -248,6 +333,23 @@ func splitLong(recs []Record, window int) []Record {
 		}
 	}
 	return out
+}
+
+// prefixJSON returns the longest prefix of s, cut between runes, whose
+// JSON encoding takes at most n bytes; at least one rune when s is not
+// empty, so that splitting always advances.
+func prefixJSON(s string, n int) string {
+	used, end := 0, 0
+	for end < len(s) {
+		r, size := utf8.DecodeRuneInString(s[end:])
+		c := jsonRuneLen(r, size)
+		if used+c > n && end > 0 {
+			break
+		}
+		used += c
+		end += size
+	}
+	return s[:end]
 }
 
 // chunk groups records in order into chunks that fit the window.

@@ -130,3 +130,159 @@ func TestSummarizeRefusesAContextTooSmall(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// shownTokens estimates the tokens a model reads of a recorded chat
+// request: its messages' contents, decoded from the request body.
+func shownTokens(t *testing.T, r fakellm.Request) int {
+	t.Helper()
+	msgs, _ := r.Body["messages"].([]any)
+	n := 0
+	for _, m := range msgs {
+		c, _ := m.(map[string]any)["content"].(string)
+		n += len(c)
+	}
+	if n == 0 {
+		t.Fatalf("no message content in %.200s", r.Raw)
+	}
+	return (n + 3) / 4
+}
+
+// TestSummarizeChunksFitWhatIsSent: chunks are sized by the records as
+// sent (JSON, where <, > and & take six bytes and backslashes two), and a
+// record whose label alone exceeds the window is split too, its label kept
+// whole in the text.
+func TestSummarizeChunksFitWhatIsSent(t *testing.T) {
+	const contextTokens, maxTokens = 2048, 128
+	cmd := `cmd.exe /c "C:\Windows\System32\rundll32.exe" <script>a&&b</script> `
+	longLabel := "powershell.exe -enc " + strings.Repeat(`JAB<&>\"`, 2500) + " END-OF-LABEL"
+	cases := map[string][]Record{
+		"escaped text":    records(40, skill.Malicious, cmd+strings.Repeat(`<&>"\`, 60)),
+		"one huge label":  {{Label: longLabel, Kind: "process", Level: skill.Suspicious, Text: "spawned by winword.exe"}},
+		"long labels too": append(records(3, skill.Malicious, "ThreatFox: botnet C2"), Record{Label: longLabel, Level: skill.Malicious, Kind: strings.Repeat("k<", 500)}),
+	}
+	for name, recs := range cases {
+		t.Run(name, func(t *testing.T) {
+			m, srv := summaryModel(t, contextTokens, maxTokens)
+			s, err := m.Summarize(context.Background(), nil, SummaryRequest{Purpose: "test", Records: recs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sent strings.Builder
+			for i, r := range srv.Requests() {
+				if got := shownTokens(t, r); got > contextTokens-maxTokens {
+					t.Errorf("call %d of %+v: about %d tokens exceed the window of %d", i, s, got, contextTokens-maxTokens)
+				}
+				sent.WriteString(r.Raw)
+			}
+			if strings.Contains(recs[len(recs)-1].Label, "END-OF-LABEL") && !strings.Contains(sent.String(), "END-OF-LABEL") {
+				t.Error("the end of the long label never reached the model")
+			}
+		})
+	}
+}
+
+// FuzzSplitLong: however long and whatever its bytes, a record is split
+// into parts that each fit the window, and their texts together hold all
+// of it (its label and kind included when they had to move).
+func FuzzSplitLong(f *testing.F) {
+	f.Add("decoded script", "process", strings.Repeat(`iex "<a&b>" \ `, 400), 256)
+	f.Add(strings.Repeat("L<", 3000), strings.Repeat("k", 300), "t", 300)
+	f.Add("x", "", strings.Repeat("\xff\u2028\x01", 700), 1000)
+	f.Fuzz(func(t *testing.T, label, kind, text string, window int) {
+		if window < 256 || window > 1<<16 {
+			return
+		}
+		r := Record{Label: label, Kind: kind, Level: skill.Suspicious, Text: text}
+		parts := splitLong([]Record{r}, window)
+		var all strings.Builder
+		for i, p := range parts {
+			if c := recordCost(p); c > window {
+				t.Fatalf("part %d of %d costs %d tokens; the window is %d", i+1, len(parts), c, window)
+			}
+			all.WriteString(p.Text)
+		}
+		got := all.String()
+		if !strings.HasSuffix(got, text) || (len(parts) > 1 || got != text) && recordCost(r) <= window/2 {
+			t.Fatalf("the text was not kept whole: %d parts", len(parts))
+		}
+		if len(label) > maxLabelBytes && recordCost(r) > window/2 && !strings.Contains(got, label) {
+			t.Fatal("a long label was dropped")
+		}
+	})
+}
+
+// TestSummarizeRechunksWhenTheProviderCountsMore: hashes take about one
+// token per two bytes, not four; when the provider refuses a prompt as over
+// its context, the records are chunked again for a smaller window, and
+// still every record reaches the model.
+func TestSummarizeRechunksWhenTheProviderCountsMore(t *testing.T) {
+	const contextTokens = 4096
+	srv := fakellm.New("")
+	t.Cleanup(srv.Close)
+	tokens := func(r fakellm.Request) int { // the provider's own count: two bytes a token
+		msgs, _ := r.Body["messages"].([]any)
+		n := 0
+		for _, m := range msgs {
+			c, _ := m.(map[string]any)["content"].(string)
+			n += len(c)
+		}
+		return n / 2
+	}
+	srv.Respond = func(n int, r fakellm.Request) fakellm.Step {
+		if got := tokens(r); got+256 > contextTokens {
+			return fakellm.Step{Status: 400, ErrorType: "invalid_request_error",
+				ErrorMessage: fmt.Sprintf("This model's maximum context length is %d tokens. However, your messages resulted in %d tokens.", contextTokens, got)}
+		}
+		return fakellm.Step{Text: fmt.Sprintf("summary %d", n)}
+	}
+	var logs bytes.Buffer
+	m, err := NewModel("sum", config.LLMProvider{Kind: config.LLMKindOpenAICompatible, BaseURL: srv.URL + "/v1", Model: "m",
+		ContextSize: contextTokens, MaxTokens: 256}, newGateway(t, &logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := make([]Record, 60)
+	for i := range recs {
+		recs[i] = Record{Label: fmt.Sprintf("%064x", i*7919+1), Kind: "hash", Level: skill.Malicious, Text: fmt.Sprintf("sha256 %064x seen on host-%d", i*104729+3, i)}
+	}
+	s, err := m.Summarize(context.Background(), nil, SummaryRequest{Purpose: "test", Records: recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted strings.Builder
+	for _, r := range srv.Requests() {
+		if tokens(r)+256 <= contextTokens {
+			accepted.WriteString(r.Raw)
+		}
+	}
+	for _, r := range recs {
+		if !strings.Contains(accepted.String(), r.Label) {
+			t.Errorf("%s never reached the model in an accepted call (%+v)", r.Label, s)
+		}
+	}
+	if s.Chunks < 2 || s.Text == "" {
+		t.Errorf("%+v", s)
+	}
+}
+
+func TestContextExceeded(t *testing.T) {
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{&Error{Status: 400, Code: "context_length_exceeded", Msg: "This model's maximum context length is 8192 tokens."}, true},
+		{&Error{Status: 400, Code: "invalid_request_error", Msg: "prompt is too long: 210000 tokens > 200000 maximum"}, true},
+		{fmt.Errorf("wrapped: %w", &Error{Status: 400, Msg: "the request exceeds the available context size, try increasing it"}), true},
+		{&Error{Status: 413, Msg: "Too many tokens in the request"}, true},
+		{&Error{Status: 400, Code: "invalid_request_error", Msg: "temperature: expected at most 1"}, false},
+		{&Error{Status: 429, Msg: "rate limited: too many tokens per minute"}, false},
+		{&Error{Msg: "context length exceeded"}, false},
+		{fmt.Errorf("context length exceeded"), false},
+		{nil, false},
+	}
+	for _, c := range cases {
+		if got := contextExceeded(c.err); got != c.want {
+			t.Errorf("%v: got %v", c.err, got)
+		}
+	}
+}

@@ -63,6 +63,10 @@ func TestParseManifest(t *testing.T) {
 		{`name: x` + "\nskills: [{name: A, format: gpt, description: d, template: t, inputs: [{name: Bad-Name}]}]", "skills[0].inputs[0].name"},
 		{`name: x` + "\nskills: [{name: A, format: gpt, description: d, template: t}, {name: a, format: gpt, description: d, template: t}]", "skills[1].name: \"a\" is declared twice"},
 		{`name: x`, "skills: expected at least one skill"},
+		// Tool names models accept: [a-zA-Z0-9_-]{1,64}.
+		{`name: "tri/age"` + "\nskills: [{name: A, format: gpt, description: d, template: t}]", "name: \"tri/age\": expected a lower-case word"},
+		{`name: "триаж"` + "\nskills: [{name: A, format: gpt, description: d, template: t}]", "name: \"триаж\": expected a lower-case word"},
+		{`name: triage` + "\nskills: [{name: " + strings.Repeat("A", 60) + ", format: gpt, description: d, template: t}]", "skills[0].name: \"AAAA"},
 	}
 	for _, c := range bad {
 		_, err := ParseManifest("m.yaml", []byte(c.body))

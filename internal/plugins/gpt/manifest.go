@@ -59,7 +59,15 @@ type ManifestInput struct {
 	Default     string `yaml:"default"`
 }
 
+// maxToolName is the longest tool name the model APIs accept (OpenAI and
+// Anthropic: ^[a-zA-Z0-9_-]{1,64}$); a skill is offered as plugin__Skill.
+const maxToolName = 64
+
 var (
+	// pluginName keeps the tool names of the skills within what model
+	// APIs accept: one plugin name they refuse would fail every planner
+	// call whose scope holds it.
+	pluginName  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 	skillName   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{0,63}$`)
 	inputName   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 	templateRef = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_]+)\s*\}\}`)
@@ -94,8 +102,8 @@ func (m Manifest) Check() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s: %s", m.File, field, fmt.Sprintf(format, args...)))
 	}
-	if m.Name == "" || strings.ToLower(m.Name) != m.Name || strings.ContainsAny(m.Name, ". _") {
-		bad("name", "%q: expected a lower-case word (the plugin name)", m.Name)
+	if !pluginName.MatchString(m.Name) {
+		bad("name", "%q: expected a lower-case word of letters, digits and hyphens (the plugin name)", m.Name)
 	}
 	if len(m.Skills) == 0 {
 		bad("skills", "expected at least one skill")
@@ -105,6 +113,8 @@ func (m Manifest) Check() error {
 		f := fmt.Sprintf("skills[%d]", i)
 		if !skillName.MatchString(s.Name) {
 			bad(f+".name", "%q: expected a name of letters and digits, e.g. ExplainAlert", s.Name)
+		} else if n := len(m.Name) + len("__") + len(s.Name); n > maxToolName {
+			bad(f+".name", "%q: the tool name %s__%s offered to models is %d characters; expected at most %d (shorten the plugin or skill name)", s.Name, m.Name, s.Name, n, maxToolName)
 		} else if seen[strings.ToLower(s.Name)] {
 			bad(f+".name", "%q is declared twice", s.Name)
 		}
