@@ -121,8 +121,8 @@ func (e *env) startSentinel(ctx context.Context, cfg config.Config, st *store.St
 			sources = append(sources, sentinel.DefenderSource{C: c})
 		}
 		p, err := sentinel.NewPoller(sentinel.PollerOptions{
-			Sources: sources, Rules: s.Poll.Rules, Starter: starter, Cursors: sentinel.NewDBCursors(st), Writes: sentinel.NewDBWrites(st),
-			Lookback: s.Poll.Lookback, Interval: s.Poll.Interval, Inputs: inputs, Declares: declares, Log: e.logger(),
+			Sources: sources, Rules: s.Poll.Rules, Starter: starter, Cursors: sentinel.NewDBCursors(st), Seen: sentinel.NewDBSeen(st),
+			Writes: sentinel.NewDBWrites(st), Lookback: s.Poll.Lookback, Overlap: s.Poll.Overlap, Interval: s.Poll.Interval, Inputs: inputs, Declares: declares, Log: e.logger(),
 		})
 		if err != nil {
 			return nil, err

@@ -105,6 +105,7 @@ func Default() Config {
 		Gateway:  gateway.DefaultConfig(),
 		Server:   Server{Addr: "127.0.0.1:8080"},
 		Runs:     DefaultRuns(),
+		Sentinel: Sentinel{Poll: SentinelPoll{Overlap: DefaultPollOverlap}},
 		Plugins:  map[string]map[string]any{},
 	}
 }

@@ -78,9 +78,20 @@ type SentinelPoll struct {
 	Interval time.Duration `koanf:"interval"`
 	// Lookback is how far back the first poll of a workspace looks (24h by default).
 	Lookback time.Duration `koanf:"lookback"`
+	// Overlap is how far before its cursor each poll lists again, for
+	// incidents the service shows late (DefaultPollOverlap by default; 0
+	// turns it off). Revisions listed again start nothing.
+	Overlap time.Duration `koanf:"overlap"`
 	// Rules choose which incidents run which playbook; the first matching rule wins.
 	Rules []SentinelRule `koanf:"rules"`
 }
+
+// DefaultPollOverlap is sentinel.poll.overlap when it is not set.
+const DefaultPollOverlap = 10 * time.Minute
+
+// maxPollOverlap bounds sentinel.poll.overlap: every poll lists the
+// overlap again.
+const maxPollOverlap = 24 * time.Hour
 
 // SentinelRule matches incidents and names the playbook they run.
 type SentinelRule struct {
@@ -180,6 +191,9 @@ func (s Sentinel) Validate() error {
 	}
 	if s.Poll.Interval < 0 || s.Poll.Lookback < 0 {
 		return &Error{Key: "sentinel.poll", Msg: "interval and lookback: expected positive durations such as 1m and 24h"}
+	}
+	if s.Poll.Overlap < 0 || s.Poll.Overlap > maxPollOverlap {
+		return &Error{Key: "sentinel.poll.overlap", Msg: fmt.Sprintf("%s: expected 0 (off) or a duration up to %s such as 10m", s.Poll.Overlap, maxPollOverlap)}
 	}
 	if s.Poll.Interval > 0 && s.Poll.Interval < 10*time.Second {
 		return &Error{Key: "sentinel.poll.interval", Msg: fmt.Sprintf("%s: expected at least 10s (ARM limits reads per subscription)", s.Poll.Interval)}

@@ -106,6 +106,10 @@ func TestSentinelValidate(t *testing.T) {
 		{func(s *Sentinel) { s.Workspaces[0].ARMURL = "http://management.azure.com" }, "sentinel.workspaces[0].arm_url"},
 		{func(s *Sentinel) { s.Workspaces[0].APIVersion = "latest" }, "sentinel.workspaces[0].api_version"},
 		{func(s *Sentinel) { s.Poll.Interval = time.Second }, "sentinel.poll.interval"},
+		{func(s *Sentinel) { s.Poll.Overlap = -time.Minute }, "sentinel.poll.overlap"},
+		{func(s *Sentinel) { s.Poll.Overlap = 48 * time.Hour }, "sentinel.poll.overlap"},
+		{func(s *Sentinel) { s.Poll.Overlap = 0 }, ""},
+		{func(s *Sentinel) { s.Poll.Overlap = 30 * time.Minute }, ""},
 		{func(s *Sentinel) { s.Poll.Rules = []SentinelRule{{Workspaces: []string{"nope"}}} }, "sentinel.poll.rules[0].workspaces"},
 		{func(s *Sentinel) { s.Poll.Rules = []SentinelRule{{Severities: []string{"Critical"}}} }, "sentinel.poll.rules[0].severities"},
 		{func(s *Sentinel) { s.Poll.Rules = []SentinelRule{{Title: "("}} }, "sentinel.poll.rules[0].title"},
@@ -130,6 +134,48 @@ func TestSentinelValidate(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "0123456789abcdef") {
 			t.Error("an error shows the hook secret")
 		}
+	}
+}
+
+func TestSentinelPollOverlap(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		env        []string
+		want       time.Duration
+		err        string
+	}{
+		{name: "default", want: DefaultPollOverlap},
+		{name: "off", yaml: "sentinel:\n  poll: {overlap: 0}\n", want: 0},
+		{name: "set", yaml: "sentinel:\n  poll: {overlap: 30m}\n", want: 30 * time.Minute},
+		{name: "environment", env: []string{"SPOTTER_SENTINEL_POLL_OVERLAP=5m"}, want: 5 * time.Minute},
+		{name: "negative", yaml: "sentinel:\n  poll: {overlap: -1m}\n", err: "sentinel.poll.overlap"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ""
+			if tc.yaml != "" {
+				path = filepath.Join(t.TempDir(), "spotter.yaml")
+				if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg, err := Load(path, append([]string{"HOME=" + t.TempDir()}, tc.env...))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("got %v, want an error naming %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Sentinel.Poll.Overlap != tc.want {
+				t.Errorf("overlap %s, want %s", cfg.Sentinel.Poll.Overlap, tc.want)
+			}
+			poll := cfg.Redacted()["sentinel"].(map[string]any)["poll"].(map[string]any)
+			if poll["overlap"] != tc.want.String() {
+				t.Errorf("redacted overlap: %v", poll["overlap"])
+			}
+		})
 	}
 }
 

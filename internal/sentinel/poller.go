@@ -75,8 +75,16 @@ type PollerOptions struct {
 	// Writes, when set, are the revisions Spotter wrote itself: updates
 	// that are Spotter's own start no run.
 	Writes Writes
+	// Seen is the record of the incidents handled, which tells new
+	// incidents from updates (kept in memory when nil: a restart then
+	// classifies by the cursor for one poll).
+	Seen Seen
 	// Lookback is how far back the first poll of a source looks (24h when 0).
 	Lookback time.Duration
+	// Overlap is how far before its cursor each poll lists again, for
+	// incidents the service shows only after a later change was listed
+	// (0: none). Revisions listed again are skipped as seen.
+	Overlap time.Duration
 	// Interval between polls in Run (1m when 0).
 	Interval time.Duration
 	// Inputs are passed to every run (the write-back switches); a rule's
@@ -107,6 +115,9 @@ type PollStats struct {
 	Seen, Started, Duplicates, Unmatched int
 	// Own counts updates that were Spotter's own write-back.
 	Own int
+	// Known counts revisions listed again (the overlap, the cursor's own)
+	// that were handled before: skipped without a start.
+	Known int
 }
 
 // NewPoller checks the rules and returns a poller.
@@ -119,6 +130,12 @@ func NewPoller(o PollerOptions) (*Poller, error) {
 	}
 	if o.Interval <= 0 {
 		o.Interval = time.Minute
+	}
+	if o.Overlap < 0 {
+		o.Overlap = 0
+	}
+	if o.Seen == nil {
+		o.Seen = newMemSeen()
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -209,6 +226,7 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 		total.Duplicates += st.Duplicates
 		total.Unmatched += st.Unmatched
 		total.Own += st.Own
+		total.Known += st.Known
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", src.Name(), err))
 		}
@@ -218,22 +236,62 @@ func (p *Poller) PollOnce(ctx context.Context) (PollStats, error) {
 
 func (p *Poller) pollSource(ctx context.Context, src Source) (PollStats, error) {
 	var st PollStats
-	since, ok, err := p.o.Cursors.Get(ctx, src.Name())
+	name := src.Name()
+	since, ok, err := p.o.Cursors.Get(ctx, name)
 	if err != nil {
 		return st, err
 	}
-	if !ok {
+	stored, tracked, err := p.o.Seen.Horizon(ctx, name)
+	if err != nil {
+		return st, err
+	}
+	// horizon: an incident without a seen entry created at or after it is
+	// new. listFrom: where the list starts, the overlap before the cursor
+	// so that incidents the service shows late are still found, but never
+	// before the horizon (the entries of older revisions are pruned).
+	horizon := stored
+	switch {
+	case !ok:
 		since = p.o.Now().Add(-p.o.Lookback)
+		if !tracked || horizon.Before(since) {
+			horizon = since
+		}
+	case !tracked:
+		// Polled before the seen record existed (or with one that did not
+		// last): incidents created after the cursor are new, and this poll
+		// lists from the cursor, as the record holds nothing before it.
+		horizon = since.Add(cursorTick)
+	}
+	listFrom := since.Add(-p.o.Overlap)
+	if floor := minTime(horizon, since); listFrom.Before(floor) {
+		listFrom = floor
 	}
 	newest := since
-	var failedAt time.Time
+	var failedAt, pendingCreated time.Time
 	var firstErr error
-	err = src.Changes(ctx, since, func(c Change) error {
+	advance := func(c Change) {
+		if c.Modified.After(newest) {
+			newest = c.Modified
+		}
+	}
+	mark := func(c Change) error {
+		advance(c)
+		return p.o.Seen.Mark(ctx, name, c.ID, c.Revision, c.Modified)
+	}
+	handle := func(c Change) error {
 		st.Seen++
-		// Created after the cursor: not seen before. An incident created
-		// exactly at the cursor is the one that set it, already seen.
+		last, known, err := p.o.Seen.Last(ctx, name, c.ID)
+		if err != nil {
+			return err
+		}
+		if known && !c.Modified.After(last) {
+			// This revision (or a newer one) was handled already.
+			st.Known++
+			advance(c)
+			return nil
+		}
 		event := "updated"
-		if c.Created.After(since) || (!ok && !c.Created.Before(since)) {
+		if !known && !c.Created.Before(horizon) {
 			event = "created"
 		}
 		if event == "updated" && p.o.Writes != nil && c.Revision != "" {
@@ -243,40 +301,46 @@ func (p *Poller) pollSource(ctx context.Context, src Source) (PollStats, error) 
 			}
 			if own {
 				st.Own++
-				if c.Modified.After(newest) {
-					newest = c.Modified
-				}
-				return nil
+				return mark(c)
 			}
 		}
 		r := p.match(c, event)
-		if r != nil {
-			started, existed, err := p.start(ctx, c, r, event)
-			switch {
-			case err != nil:
-				if firstErr == nil {
-					firstErr = err
-				}
-				if failedAt.IsZero() || c.Modified.Before(failedAt) {
-					failedAt = c.Modified
-				}
-				return nil
-			case existed:
-				st.Duplicates++
-			case started:
-				st.Started++
-			}
-		} else {
+		if r == nil {
 			st.Unmatched++
+			return mark(c)
 		}
-		if c.Modified.After(newest) {
-			newest = c.Modified
+		started, existed, err := p.start(ctx, c, r, event)
+		switch {
+		case err != nil:
+			// Not marked: the next poll lists it again and, as it is
+			// still unseen, takes it for what it was.
+			if firstErr == nil {
+				firstErr = err
+			}
+			if failedAt.IsZero() || c.Modified.Before(failedAt) {
+				failedAt = c.Modified
+			}
+			if event == "created" && (pendingCreated.IsZero() || c.Created.Before(pendingCreated)) {
+				pendingCreated = c.Created
+			}
+			return nil
+		case existed:
+			st.Duplicates++
+		case started:
+			st.Started++
 		}
-		return nil
-	})
+		return mark(c)
+	}
+	err = src.Changes(ctx, listFrom, handle)
 	var through *ThroughError
+	if errors.As(err, &through) && listFrom.Before(since) && !through.Through.After(since) {
+		// The overlap alone held more changes than one list reads: list
+		// from the cursor, as without overlap, so that the cursor moves.
+		p.o.Log.Info("sentinel poll read part of the overlap", "source", name, "reason", through.Error())
+		err = src.Changes(ctx, since, handle)
+	}
 	if errors.As(err, &through) {
-		p.o.Log.Info("sentinel poll read part of the changes", "source", src.Name(), "reason", through.Error())
+		p.o.Log.Info("sentinel poll read part of the changes", "source", name, "reason", through.Error())
 		if through.Through.Before(newest) {
 			newest = through.Through
 		}
@@ -287,20 +351,43 @@ func (p *Poller) pollSource(ctx context.Context, src Source) (PollStats, error) 
 	}
 	if !failedAt.IsZero() {
 		// The cursor stays just before the revision that failed, so the
-		// next poll lists it again (ge) with the event it had: on the
-		// failed revision itself, an incident created then would be taken
-		// for an update and dropped by rules on created incidents. What
-		// else is listed again is deduplicated by run key.
+		// next poll lists it again; what else is listed again is skipped
+		// as seen.
 		if before := failedAt.Add(-cursorTick); before.Before(newest) {
 			newest = before
 		}
 	}
+	if newest.Before(since) {
+		newest = since // a failure inside the overlap: listed again anyway
+	}
 	if !newest.Equal(since) || !ok {
-		if err := p.o.Cursors.Set(ctx, src.Name(), newest); err != nil {
+		if err := p.o.Cursors.Set(ctx, name, newest); err != nil {
+			return st, err
+		}
+	}
+	// The horizon follows the cursor by the overlap (an incident created
+	// since then and not listed yet is new), never passes the creation of
+	// a new incident whose run could not be started, and never goes back.
+	next := newest.Add(-p.o.Overlap)
+	if !pendingCreated.IsZero() && pendingCreated.Before(next) {
+		next = pendingCreated
+	}
+	if next.Before(horizon) {
+		next = horizon
+	}
+	if !tracked || !next.Equal(stored) {
+		if err := p.o.Seen.Advance(ctx, name, next); err != nil {
 			return st, err
 		}
 	}
 	return st, firstErr
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func (p *Poller) start(ctx context.Context, c Change, r *rule, event string) (started, existed bool, err error) {
