@@ -45,8 +45,8 @@ func omittedNote(html bool, k int) string {
 
 // Split cuts text into comments of at most maxChars characters (textLen),
 // at line boundaries where it can, each opened by a "part i of n" line. A
-// Markdown code fence cut in two is closed at the end of one part and
-// opened again at the start of the next. At most maxParts parts are
+// Markdown code fence, or an HTML <pre> block, cut in two is closed at the
+// end of one part and opened again at the start of the next. At most maxParts parts are
 // returned; omitted counts the ones left out, and the last part returned
 // then says so. Text that fits is returned as it is.
 func Split(text string, html bool, maxChars, maxParts int) (parts []string, omitted int) {
@@ -102,7 +102,7 @@ func splitBodies(text string, budget int, html bool) []string {
 		if fence == "" {
 			return 0
 		}
-		return textLen(fenceMarker(fence)) + 2
+		return textLen(fenceCloser(fence)) + 2
 	}
 	flush := func() {
 		if cur.Len() == 0 {
@@ -113,7 +113,7 @@ func splitBodies(text string, budget int, html bool) []string {
 			if !strings.HasSuffix(s, "\n") {
 				s += "\n"
 			}
-			s += fenceMarker(fence) + "\n"
+			s += fenceCloser(fence) + "\n"
 		}
 		bodies = append(bodies, s)
 		cur.Reset()
@@ -152,7 +152,20 @@ func splitBodies(text string, budget int, html bool) []string {
 		cur.WriteString(line)
 		n += ln
 		m := strings.TrimSpace(line)
-		if strings.HasPrefix(m, "```") || strings.HasPrefix(m, "~~~") {
+		if html {
+			// An HTML <pre> block open at the end of the line is carried
+			// over like a fence; the renderer writes <pre><code>.
+			open, closed := strings.LastIndex(line, "<pre"), strings.LastIndex(line, "</pre>")
+			switch {
+			case fence == "" && open > closed && 2*(len("<pre><code>")+len("</code></pre>")+2) < budget:
+				fence = "<pre>"
+				if strings.HasPrefix(line[open:], "<pre><code>") {
+					fence = "<pre><code>"
+				}
+			case fence != "" && closed > open:
+				fence = ""
+			}
+		} else if strings.HasPrefix(m, "```") || strings.HasPrefix(m, "~~~") {
 			switch {
 			case fence == "" && 2*(textLen(m)+1) < budget:
 				fence = strings.TrimRight(line, "\r\n")
@@ -180,6 +193,18 @@ func htmlCut(head, rest string) (string, string) {
 		return head[:amp], head[amp:] + rest
 	}
 	return head, rest
+}
+
+// fenceCloser closes what fence opened: the Markdown fence's marker, or
+// the HTML <pre> block's end tags.
+func fenceCloser(fence string) string {
+	switch fence {
+	case "<pre>":
+		return "</pre>"
+	case "<pre><code>":
+		return "</code></pre>"
+	}
+	return fenceMarker(fence)
 }
 
 // fenceMarker is the run of backticks or tildes opening a fence line.

