@@ -147,7 +147,7 @@ Exit codes: 0 the run succeeded, 2 bad input or a playbook that does not lint, 1
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			given, err := inputFlags(inputs)
+			given, err := parseInputs(inputs)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -149,19 +148,6 @@ func sharedLimits(st *store.Store) []gateway.Option {
 	return nil
 }
 
-// inputFlags reads repeated --input NAME=VALUE flags.
-func inputFlags(inputs []string) (map[string]any, error) {
-	given := map[string]any{}
-	for _, kv := range inputs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, usagef("--input %q: expected NAME=VALUE", kv)
-		}
-		given[strings.TrimSpace(k)] = v
-	}
-	return given, nil
-}
-
 func (e *env) runsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs",
@@ -204,7 +190,7 @@ playbook that does not lint, 1 otherwise.`,
 			return nil
 		},
 		RunE: func(c *cobra.Command, args []string) error {
-			given, err := inputFlags(inputs)
+			given, err := parseInputs(inputs)
 			if err != nil {
 				return err
 			}
