@@ -1,6 +1,7 @@
 package copilot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,7 +48,7 @@ func (p PlaybookCopilot) Prompt(ctx context.Context, session, content string) (a
 		return nil, err
 	}
 	if ev.State != StateCompleted {
-		return out, fmt.Errorf("prompt evaluation %s ended %s: %s", ev.ID, ev.State, firstOf(ev.Error, string(ev.ResultType)))
+		return out, fmt.Errorf("prompt evaluation %s ended %s: %s", ev.ID, ev.State, cmp.Or(ev.Error, string(ev.ResultType)))
 	}
 	return out, nil
 }
@@ -75,13 +76,4 @@ func jsonValue(v any) (any, error) {
 	}
 	var out any
 	return out, json.Unmarshal(data, &out)
-}
-
-func firstOf(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"path"
@@ -129,8 +130,8 @@ func (c *collector) ip(value, src string, e *Entity) *IP {
 	ip.Sources = appendNew(ip.Sources, src)
 	if e != nil {
 		if loc := e.Obj("location"); loc != nil {
-			ip.Country = firstNonEmpty(ip.Country, asString(loc["countryCode"]), asString(loc["countryName"]))
-			ip.City = firstNonEmpty(ip.City, asString(loc["city"]))
+			ip.Country = cmp.Or(ip.Country, asString(loc["countryCode"]), asString(loc["countryName"]))
+			ip.City = cmp.Or(ip.City, asString(loc["city"]))
 			if ip.ASN == 0 {
 				fmt.Sscan(asString(loc["asn"]), &ip.ASN)
 			}
@@ -162,7 +163,7 @@ func (c *collector) ipSkipped(a netip.Addr) string {
 func (c *collector) account(e Entity, src string) {
 	name := e.Str("accountName")
 	suffix := e.Str("upnSuffix")
-	upn := firstNonEmpty(e.AdditionalString("UserPrincipalName"), e.AdditionalString("userPrincipalName"))
+	upn := cmp.Or(e.AdditionalString("UserPrincipalName"), e.AdditionalString("userPrincipalName"))
 	if upn == "" && name != "" && suffix != "" {
 		upn = name + "@" + suffix
 	}
@@ -178,7 +179,7 @@ func (c *collector) account(e Entity, src string) {
 	case a.NTDomain != "" && name != "":
 		a.Value = a.NTDomain + `\` + name
 	default:
-		a.Value = firstNonEmpty(name, a.AADUserID, a.SID, a.ObjectGUID, e.Str("friendlyName"))
+		a.Value = cmp.Or(name, a.AADUserID, a.SID, a.ObjectGUID, e.Str("friendlyName"))
 	}
 	if a.Value == "" {
 		c.skip("account", e.Display(), "Account entity without a name, UPN or id")
@@ -226,14 +227,14 @@ func mergeAccount(dst *Account, src Account, source string) {
 	if dst.UPN == "" && src.UPN != "" {
 		dst.UPN, dst.Value = src.UPN, src.UPN
 	}
-	dst.Name = firstNonEmpty(dst.Name, src.Name)
-	dst.NTDomain = firstNonEmpty(dst.NTDomain, src.NTDomain)
-	dst.UPNSuffix = firstNonEmpty(dst.UPNSuffix, src.UPNSuffix)
-	dst.DisplayName = firstNonEmpty(dst.DisplayName, src.DisplayName)
-	dst.AADUserID = firstNonEmpty(dst.AADUserID, src.AADUserID)
-	dst.AADTenantID = firstNonEmpty(dst.AADTenantID, src.AADTenantID)
-	dst.SID = firstNonEmpty(dst.SID, src.SID)
-	dst.ObjectGUID = firstNonEmpty(dst.ObjectGUID, src.ObjectGUID)
+	dst.Name = cmp.Or(dst.Name, src.Name)
+	dst.NTDomain = cmp.Or(dst.NTDomain, src.NTDomain)
+	dst.UPNSuffix = cmp.Or(dst.UPNSuffix, src.UPNSuffix)
+	dst.DisplayName = cmp.Or(dst.DisplayName, src.DisplayName)
+	dst.AADUserID = cmp.Or(dst.AADUserID, src.AADUserID)
+	dst.AADTenantID = cmp.Or(dst.AADTenantID, src.AADTenantID)
+	dst.SID = cmp.Or(dst.SID, src.SID)
+	dst.ObjectGUID = cmp.Or(dst.ObjectGUID, src.ObjectGUID)
 	dst.Sources = appendNew(dst.Sources, source)
 }
 
@@ -254,7 +255,7 @@ func (c *collector) matchAccountSkip(a Account) bool {
 }
 
 func (c *collector) host(e Entity, src string) {
-	name := strings.ToLower(firstNonEmpty(e.Str("hostName"), e.Str("netBiosName")))
+	name := strings.ToLower(cmp.Or(e.Str("hostName"), e.Str("netBiosName")))
 	dns := strings.ToLower(strings.TrimSuffix(e.Str("dnsDomain"), "."))
 	h := Host{
 		HostName: name, DNSDomain: dns, NetBIOSName: e.Str("netBiosName"), NTDomain: e.Str("ntDomain"),
@@ -265,7 +266,7 @@ func (c *collector) host(e Entity, src string) {
 		h.Value = name + "." + dns
 	}
 	if h.Value == "" {
-		h.Value = strings.ToLower(firstNonEmpty(h.AzureID, e.Str("friendlyName")))
+		h.Value = strings.ToLower(cmp.Or(h.AzureID, e.Str("friendlyName")))
 	}
 	if h.Value == "" {
 		c.skip("host", e.Display(), "Host entity without a name or id")
@@ -273,9 +274,9 @@ func (c *collector) host(e Entity, src string) {
 	}
 	if i, ok := c.hosts[h.Value]; ok {
 		d := &c.out.Hosts[i]
-		d.AzureID = firstNonEmpty(d.AzureID, h.AzureID)
-		d.OSFamily = firstNonEmpty(d.OSFamily, h.OSFamily)
-		d.OSVersion = firstNonEmpty(d.OSVersion, h.OSVersion)
+		d.AzureID = cmp.Or(d.AzureID, h.AzureID)
+		d.OSFamily = cmp.Or(d.OSFamily, h.OSFamily)
+		d.OSVersion = cmp.Or(d.OSVersion, h.OSVersion)
 		d.Sources = appendNew(d.Sources, src)
 		return
 	}
@@ -484,8 +485,8 @@ func (c *collector) email(value, role, src string) {
 
 func (c *collector) mailMessage(e Entity, src string) {
 	m := MailMessage{
-		Subject: e.Str("subject"), Sender: firstNonEmpty(e.Str("p1Sender"), e.Str("p2Sender")),
-		SenderDisplayName: firstNonEmpty(e.Str("p1SenderDisplayName"), e.Str("p2SenderDisplayName")),
+		Subject: e.Str("subject"), Sender: cmp.Or(e.Str("p1Sender"), e.Str("p2Sender")),
+		SenderDisplayName: cmp.Or(e.Str("p1SenderDisplayName"), e.Str("p2SenderDisplayName")),
 		SenderIP:          e.Str("senderIP"), Recipient: e.Str("recipient"), URLs: nonNil(e.Strs("urls")),
 		Threats: nonNil(e.Strs("threats")), DeliveryAction: e.Str("deliveryAction"), DeliveryLocation: e.Str("deliveryLocation"),
 		Direction: e.Str("antispamDirection"), Received: e.Str("receiveDate"),

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -321,7 +322,7 @@ func readComments(inc *Incident, v any, path string) error {
 		c := Comment{Message: r.str("message"), Created: r.str("createdTimeUtc")}
 		if author := r.obj("author"); author != nil {
 			ar := reader{m: author, path: cp + ".author"}
-			c.Author = firstNonEmpty(ar.str("name"), ar.str("userPrincipalName"), ar.str("email"))
+			c.Author = cmp.Or(ar.str("name"), ar.str("userPrincipalName"), ar.str("email"))
 			r.fail(ar.err)
 		}
 		if r.err != nil {
@@ -547,15 +548,6 @@ func trimAll(in []string) []string {
 		}
 	}
 	return out
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func firstErr(errs ...error) error {

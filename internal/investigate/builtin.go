@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -57,7 +58,7 @@ func (s sentinelTI) Enrich(_ context.Context, _ *incident.Incident, e *incident.
 			f := skill.Finding{
 				Indicator: ip.Value, Type: "ip", Skill: s.ID(), Level: level, Score: score,
 				Summary: fmt.Sprintf("Sentinel threat intelligence lists %s as %s (confidence %d%%)", ip.Value, what, score),
-				Source:  firstNonEmpty(ti.Provider, "Microsoft Sentinel threat intelligence"), Link: ti.Link,
+				Source:  cmp.Or(ti.Provider, "Microsoft Sentinel threat intelligence"), Link: ti.Link,
 			}
 			if ti.Description != "" {
 				f.Reasons = []string{ti.Description}
@@ -162,13 +163,4 @@ func nonEmpty(vals ...string) []string {
 		}
 	}
 	return out
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
@@ -148,7 +149,7 @@ func Values(e *incident.Entities, typ string) []string {
 	case "account":
 		for _, x := range e.Accounts {
 			// Directory skills take a UPN or an object id; local accounts (root, www-data) have neither.
-			if v := firstNonEmpty(x.UPN, x.AADUserID); v != "" {
+			if v := cmp.Or(x.UPN, x.AADUserID); v != "" {
 				out = append(out, v)
 			}
 		}

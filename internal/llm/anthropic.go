@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -183,7 +184,7 @@ func (p *anthropicProvider) explain(err error) error {
 		e := &Error{Provider: p.cfg.Name, Status: apiErr.StatusCode}
 		msg := ""
 		if body, perr := ParseErrorBody([]byte(apiErr.RawJSON())); perr == nil {
-			e.Code, msg = firstNonEmpty(body.Type, body.Code), body.Message
+			e.Code, msg = cmp.Or(body.Type, body.Code), body.Message
 		}
 		e.Msg = scrubSecrets(statusMessage(apiErr.StatusCode, msg), p.cfg.APIKey)
 		return e

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -194,7 +195,7 @@ func fromOpenAI(res *openai.ChatCompletion) (*Response, error) {
 func (p *openAIProvider) explain(err error) error {
 	var apiErr *openai.Error
 	if errors.As(err, &apiErr) {
-		e := &Error{Provider: p.cfg.Name, Status: apiErr.StatusCode, Code: firstNonEmpty(apiErr.Code, apiErr.Type)}
+		e := &Error{Provider: p.cfg.Name, Status: apiErr.StatusCode, Code: cmp.Or(apiErr.Code, apiErr.Type)}
 		e.Msg = statusMessage(apiErr.StatusCode, apiErr.Message)
 		e.Msg = scrubSecrets(e.Msg, p.cfg.APIKey)
 		return e
@@ -224,13 +225,4 @@ func orJSON(raw string) string {
 func pathEscape(s string) string {
 	r := strings.NewReplacer("/", "%2F", "?", "%3F", "#", "%23", " ", "%20")
 	return r.Replace(s)
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

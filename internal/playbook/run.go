@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -200,7 +201,7 @@ func (in *Interpreter) Run(ctx context.Context, pb *Playbook, req Request) (*Res
 	} else {
 		return nil, err
 	}
-	trig := map[string]any{"kind": firstNonEmpty(req.Trigger, TriggerManual)}
+	trig := map[string]any{"kind": cmp.Or(req.Trigger, TriggerManual)}
 	if req.Incident != nil {
 		trig["incident"] = plain(req.Incident)
 		r.ents = incident.Categorize(req.Incident, in.Options)
@@ -792,7 +793,7 @@ func (r *run) composeReport(ctx context.Context, f *frame, st *Step, now time.Ti
 	if err := r.summarize(ctx, rep, key+"/summary"); err != nil {
 		return nil, err
 	}
-	format, err := report.ParseFormat(firstNonEmpty(st.Format, "md"))
+	format, err := report.ParseFormat(cmp.Or(st.Format, "md"))
 	if err != nil {
 		return nil, err
 	}
@@ -974,13 +975,13 @@ func (r *run) webhook(ctx context.Context, f *frame, st *Step, key string) (any,
 	if err != nil {
 		return nil, err
 	}
-	return r.do(ctx, key, Effect{Kind: EffectWebhook, URL: url, Method: firstNonEmpty(st.Method, http.MethodPost), Body: body})
+	return r.do(ctx, key, Effect{Kind: EffectWebhook, URL: url, Method: cmp.Or(st.Method, http.MethodPost), Body: body})
 }
 
 // sendWebhook sends the request with an Idempotency-Key header, so a
 // receiver can recognise the same delivery performed again after a crash.
 func (in *Interpreter) sendWebhook(ctx context.Context, eff Effect) (any, error) {
-	req, err := http.NewRequestWithContext(ctx, firstNonEmpty(eff.Method, http.MethodPost), eff.URL, bytes.NewBufferString(eff.Body))
+	req, err := http.NewRequestWithContext(ctx, cmp.Or(eff.Method, http.MethodPost), eff.URL, bytes.NewBufferString(eff.Body))
 	if err != nil {
 		return nil, fmt.Errorf("url: %w", scrubURLError(err))
 	}
@@ -1030,13 +1031,4 @@ func plain(v any) any {
 		return nil
 	}
 	return out
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package runs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -167,7 +168,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	if opts.WorkerID == "" {
 		host, _ := os.Hostname()
-		opts.WorkerID = fmt.Sprintf("%s-%d-%s", firstNonEmpty(host, "host"), os.Getpid(), uuid.NewString()[:8])
+		opts.WorkerID = fmt.Sprintf("%s-%d-%s", cmp.Or(host, "host"), os.Getpid(), uuid.NewString()[:8])
 	}
 	cfg := dbos.Config{
 		AppName:            "spotter",
@@ -260,7 +261,7 @@ func Resolve(req StartRequest, dir string, lint playbook.LintOptions) (string, *
 		}
 		src = string(data)
 	}
-	name := firstNonEmpty(req.Playbook, "playbook") + ".yaml"
+	name := cmp.Or(req.Playbook, "playbook") + ".yaml"
 	pb, diags := playbook.Check(name, []byte(src), lint)
 	if len(diags) > 0 {
 		return "", nil, diags
@@ -276,7 +277,7 @@ func (e *Engine) Start(ctx context.Context, req StartRequest) (string, bool, err
 		return "", false, err
 	}
 	req.Source, req.Playbook = src, pb.Name
-	req.Trigger = firstNonEmpty(req.Trigger, playbook.TriggerManual)
+	req.Trigger = cmp.Or(req.Trigger, playbook.TriggerManual)
 	label := ""
 	if len(req.Incident) > 0 {
 		inc, err := incident.Parse(req.Incident)
@@ -380,7 +381,7 @@ func (e *Engine) runWorkflow(ctx dbos.Context, in runInput) (runOutput, error) {
 	var wctx context.Context = ctx
 	req := in.Req
 	var inc *incident.Incident
-	pb, err := playbook.Parse(firstNonEmpty(req.Playbook, "playbook")+".yaml", []byte(req.Source))
+	pb, err := playbook.Parse(cmp.Or(req.Playbook, "playbook")+".yaml", []byte(req.Source))
 	if err == nil && len(req.Incident) > 0 {
 		inc, err = incident.Parse(req.Incident)
 	}
@@ -535,15 +536,6 @@ func effectInputs(eff playbook.Effect) any {
 		return map[string]any{"promptbook": eff.Promptbook, "inputs": eff.Args, "session": eff.Session}
 	}
 	return nil
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // quietLogger passes the engine library's warnings and errors on, and

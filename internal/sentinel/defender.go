@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -344,7 +345,7 @@ func (s DefenderSource) changes(ctx context.Context, since, until time.Time, fn 
 		}
 		var products []string
 		for _, a := range inc.Alerts {
-			products = append(products, firstNonEmpty(a.ProductName, a.ServiceSource))
+			products = append(products, cmp.Or(a.ProductName, a.ServiceSource))
 		}
 		raw := inc
 		sev := defenderSeverity[strings.ToLower(inc.Severity)]

@@ -1,6 +1,7 @@
 package sentinel
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -137,7 +138,7 @@ func DefenderDocument(tenant string, inc *DefenderIncident) (json.RawMessage, er
 		}
 		alerts = append(alerts, map[string]any{"id": "defender-alert:" + a.ID, "name": a.ID, "kind": "SecurityAlert", "properties": map[string]any{
 			"alertDisplayName": a.Title, "description": a.Description, "severity": defenderSeverity[strings.ToLower(a.Severity)],
-			"status": a.Status, "productName": firstNonEmpty(a.ProductName, a.ServiceSource), "tactics": nonNilStrings(nonEmpty(a.Category)),
+			"status": a.Status, "productName": cmp.Or(a.ProductName, a.ServiceSource), "tactics": nonNilStrings(nonEmpty(a.Category)),
 			"techniques": nonNilStrings(a.MitreTechniques), "startTimeUtc": a.FirstActivity, "endTimeUtc": a.LastActivity,
 			"timeGenerated": a.CreatedDateTime, "alertLink": a.AlertWebURL, "providerAlertId": a.ID, "friendlyName": a.Title,
 		}})
@@ -233,7 +234,7 @@ func EvidenceEntities(ev map[string]any) []map[string]any {
 			return nil
 		}
 		return []map[string]any{ent("Account", map[string]any{"accountName": name, "upnSuffix": suffix, "ntDomain": s(u, "domainName"),
-			"aadUserId": s(u, "azureAdUserId"), "sid": s(u, "userSid"), "displayName": s(u, "displayName"), "friendlyName": firstNonEmpty(upn, name)})}
+			"aadUserId": s(u, "azureAdUserId"), "sid": s(u, "userSid"), "displayName": s(u, "displayName"), "friendlyName": cmp.Or(upn, name)})}
 	case "deviceEvidence":
 		dns := s(ev, "deviceDnsName")
 		host, domain, _ := strings.Cut(dns, ".")
@@ -244,7 +245,7 @@ func EvidenceEntities(ev map[string]any) []map[string]any {
 			return nil
 		}
 		return []map[string]any{ent("Host", map[string]any{"hostName": host, "dnsDomain": domain, "osFamily": s(ev, "osPlatform"),
-			"azureID": s(ev, "azureAdDeviceId"), "friendlyName": firstNonEmpty(dns, host)})}
+			"azureID": s(ev, "azureAdDeviceId"), "friendlyName": cmp.Or(dns, host)})}
 	case "processEvidence":
 		cmd := s(ev, "processCommandLine")
 		out := files(obj(ev, "imageFile"))
@@ -290,7 +291,7 @@ func EvidenceEntities(ev map[string]any) []map[string]any {
 		return []map[string]any{ent("CloudApplication", props)}
 	case "azureResourceEvidence":
 		if id := s(ev, "resourceId"); id != "" {
-			return []map[string]any{ent("AzureResource", map[string]any{"resourceId": id, "friendlyName": firstNonEmpty(s(ev, "resourceName"), id)})}
+			return []map[string]any{ent("AzureResource", map[string]any{"resourceId": id, "friendlyName": cmp.Or(s(ev, "resourceName"), id)})}
 		}
 	case "registryKeyEvidence":
 		if k := s(ev, "registryKey"); k != "" {
@@ -302,15 +303,6 @@ func EvidenceEntities(ev map[string]any) []map[string]any {
 		}
 	}
 	return nil
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func nonEmpty(s string) []string {
