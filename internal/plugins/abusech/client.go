@@ -40,13 +40,6 @@ type client struct {
 	urlhaus, threatfox, bazaar string // API roots without a trailing slash
 }
 
-// response is a complete HTTP answer, read before it is interpreted.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
 func newClient(env skill.Env) (*client, error) {
 	pc, err := provider.NewClient(env, provider.Config{Name: Name, KeyHeader: "Auth-Key", MaxBody: maxBody})
 	if err != nil {
@@ -69,12 +62,12 @@ func newClient(env skill.Env) (*client, error) {
 }
 
 // postForm sends a form-encoded POST, the way URLhaus and MalwareBazaar take queries.
-func (c *client) postForm(ctx context.Context, svc, endpoint string, form url.Values) (*response, error) {
+func (c *client) postForm(ctx context.Context, svc, endpoint string, form url.Values) (*provider.Response, error) {
 	return c.post(ctx, svc, endpoint, "application/x-www-form-urlencoded", []byte(form.Encode()))
 }
 
 // postJSON sends a JSON POST, the way ThreatFox takes queries.
-func (c *client) postJSON(ctx context.Context, svc, endpoint string, body any) (*response, error) {
+func (c *client) postJSON(ctx context.Context, svc, endpoint string, body any) (*provider.Response, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return nil, fmt.Errorf("abusech: encoding the %s query: %w", svc, err)
@@ -85,7 +78,7 @@ func (c *client) postJSON(ctx context.Context, svc, endpoint string, body any) (
 // post sends the query with the key in the Auth-Key header. Transport
 // failures are returned as they are (the gateway has already retried them);
 // any HTTP answer is returned as a response.
-func (c *client) post(ctx context.Context, svc, endpoint, contentType string, body []byte) (*response, error) {
+func (c *client) post(ctx context.Context, svc, endpoint, contentType string, body []byte) (*provider.Response, error) {
 	r, err := c.Do(ctx, provider.Request{
 		Method: http.MethodPost, URL: endpoint, Body: body, ContentType: contentType,
 		Label: svc, Log: slog.String("service", svc), Service: svc,
@@ -93,39 +86,39 @@ func (c *client) post(ctx context.Context, svc, endpoint, contentType string, bo
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: r.Status, header: r.Header, body: r.Body}, nil
+	return r, nil
 }
 
 // queryStatus reads an answer's HTTP status and query_status. abuse.ch
 // reports results in query_status even on HTTP 200, and has been seen
 // rejecting a key both with 403 and with 200, so both are checked. Only a
 // 200 with a readable query_status comes back without an error.
-func queryStatus(svc string, r *response, key string) (string, error) {
+func queryStatus(svc string, r *provider.Response, key string) (string, error) {
 	var head struct {
 		QueryStatus string `json:"query_status"`
 	}
-	jsonErr := json.Unmarshal(bytes.TrimSpace(r.body), &head)
+	jsonErr := json.Unmarshal(bytes.TrimSpace(r.Body), &head)
 	qs := provider.Clip(head.QueryStatus, 60)
 	switch {
-	case qs == "unknown_auth_key" || r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
+	case qs == "unknown_auth_key" || r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden:
 		e := &skill.ProviderError{Provider: Name, Code: qs, Msg: svc + " rejected the API key"}
-		if r.status != http.StatusOK {
-			e.Status = r.status
+		if r.Status != http.StatusOK {
+			e.Status = r.Status
 		}
 		if qs != "" {
 			e.Msg += " (" + qs + ")"
 		}
 		return "", e
-	case r.status == http.StatusTooManyRequests:
+	case r.Status == http.StatusTooManyRequests:
 		msg := svc + ": rate limit exceeded"
-		if s, ok := provider.RetryAfter(r.header); ok {
+		if s, ok := provider.RetryAfter(r.Header); ok {
 			msg += fmt.Sprintf(" (retry after %ds)", s)
 		}
-		return "", &skill.ProviderError{Provider: Name, Status: r.status, Msg: msg}
-	case r.status >= 500:
-		return "", &skill.ProviderError{Provider: Name, Status: r.status, Msg: svc + ": the service is unavailable"}
-	case r.status != http.StatusOK:
-		return "", &skill.ProviderError{Provider: Name, Status: r.status, Code: qs, Msg: svc + ": unexpected HTTP status"}
+		return "", &skill.ProviderError{Provider: Name, Status: r.Status, Msg: msg}
+	case r.Status >= 500:
+		return "", &skill.ProviderError{Provider: Name, Status: r.Status, Msg: svc + ": the service is unavailable"}
+	case r.Status != http.StatusOK:
+		return "", &skill.ProviderError{Provider: Name, Status: r.Status, Code: qs, Msg: svc + ": unexpected HTTP status"}
 	case jsonErr != nil:
 		return "", unexpected(svc, jsonErr, key)
 	case qs == "":

@@ -3,6 +3,7 @@ package abusech
 import (
 	"encoding/json"
 	"errors"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"net/http"
 	"testing"
 
@@ -18,7 +19,7 @@ import (
 func FuzzParseAbuseCH(f *testing.F) {
 	f.Add([]byte(`{"query_status":"no_result","data":"Your search did not yield any results"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r := &response{status: 200, header: http.Header{}, body: body}
+		r := &provider.Response{Status: 200, Header: http.Header{}, Body: body}
 		parsers := map[string]func() (*skill.Result, error){
 			"urlhaus url":   func() (*skill.Result, error) { return urlhausURLResult("http://x.example/a", r, testKey) },
 			"urlhaus host":  func() (*skill.Result, error) { return urlhausHostResult("x.example", "domain", r, testKey) },

@@ -132,7 +132,7 @@ func threatfoxInput(raw string) (term, indicator, typ string, err error) {
 	return refuse(fmt.Sprintf("%q: expected an IP address (optionally with :port), a domain, a URL or an MD5, SHA-1 or SHA-256 hash", provider.Clip(raw, 80)))
 }
 
-func threatfoxResult(term, indicator, typ string, r *response, key string) (*skill.Result, error) {
+func threatfoxResult(term, indicator, typ string, r *provider.Response, key string) (*skill.Result, error) {
 	qs, err := queryStatus(svcThreatFox, r, key)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func threatfoxResult(term, indicator, typ string, r *response, key string) (*ski
 		return nil, unexpected(svcThreatFox, fmt.Errorf("query_status %q", qs), key)
 	}
 	var doc threatfoxDoc
-	if err := json.Unmarshal(bytes.TrimSpace(r.body), &doc); err != nil {
+	if err := json.Unmarshal(bytes.TrimSpace(r.Body), &doc); err != nil {
 		return nil, unexpected(svcThreatFox, err, key)
 	}
 	var entries []threatfoxEntry

@@ -126,7 +126,7 @@ func (c *client) urlhausURL(ctx context.Context, in skill.Inputs) (*skill.Result
 	return urlhausURLResult(u, r, c.Key())
 }
 
-func urlhausURLResult(u string, r *response, key string) (*skill.Result, error) {
+func urlhausURLResult(u string, r *provider.Response, key string) (*skill.Result, error) {
 	qs, err := queryStatus(svcURLhaus, r, key)
 	if err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func urlhausURLResult(u string, r *response, key string) (*skill.Result, error) 
 		return nil, unexpected(svcURLhaus, fmt.Errorf("query_status %q", qs), key)
 	}
 	var d urlhausURLDoc
-	if err := json.Unmarshal(bytes.TrimSpace(r.body), &d); err != nil {
+	if err := json.Unmarshal(bytes.TrimSpace(r.Body), &d); err != nil {
 		return nil, unexpected(svcURLhaus, err, key)
 	}
 	rep.Listed, rep.ID, rep.Status, rep.Host = true, provider.Clip(string(d.ID), 20), provider.Clip(d.URLStatus, 20), provider.Clip(d.Host, 255)
@@ -266,7 +266,7 @@ func hostInput(id, input, raw string) (string, string, error) {
 	return "", "", &skill.InputError{Skill: id, Input: input, Msg: fmt.Sprintf("%q: expected a domain name or an IP address", provider.Clip(raw, 80))}
 }
 
-func urlhausHostResult(host, typ string, r *response, key string) (*skill.Result, error) {
+func urlhausHostResult(host, typ string, r *provider.Response, key string) (*skill.Result, error) {
 	qs, err := queryStatus(svcURLhaus, r, key)
 	if err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func urlhausHostResult(host, typ string, r *response, key string) (*skill.Result
 		return nil, unexpected(svcURLhaus, fmt.Errorf("query_status %q", qs), key)
 	}
 	var d urlhausHostDoc
-	if err := json.Unmarshal(bytes.TrimSpace(r.body), &d); err != nil {
+	if err := json.Unmarshal(bytes.TrimSpace(r.Body), &d); err != nil {
 		return nil, unexpected(svcURLhaus, err, key)
 	}
 	rep.Listed, rep.FirstSeen, rep.Blacklists = true, parseTime(d.FirstSeen), blacklists(d.Blacklists)

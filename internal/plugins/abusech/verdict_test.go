@@ -2,6 +2,7 @@ package abusech
 
 import (
 	"errors"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"strings"
 	"testing"
 
@@ -97,7 +98,7 @@ func TestURLhausStringNumbers(t *testing.T) {
 	body := `{"query_status":"ok","id":105821,"url":"http://x.example/a","url_status":"online","larted":"true",
 	 "takedown_time_seconds":"3600","last_online":"2019-01-19 01:33:26","date_added":"2019-01-19 01:33:26 UTC",
 	 "tags":null,"payloads":null,"blacklists":{"spamhaus_dbl":"not listed"}}`
-	res, err = urlhausURLResult("http://x.example/a", &response{status: 200, body: []byte(body)}, testKey)
+	res, err = urlhausURLResult("http://x.example/a", &provider.Response{Status: 200, Body: []byte(body)}, testKey)
 	skilltest.NoLeak(t, []string{testKey}, res, err)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +125,7 @@ func TestThreatFoxStringData(t *testing.T) {
 		{`{"query_status":"illegal_search_term","data":"Your search term is too short"}`, "", "ThreatFox rejected the search term (illegal_search_term)"},
 		{`{"query_status":"something_new"}`, "", `ThreatFox: unexpected response: query_status "something_new"`},
 	} {
-		res, err := threatfoxResult("a.example", "a.example", "domain", &response{status: 200, body: []byte(tt.body)}, testKey)
+		res, err := threatfoxResult("a.example", "a.example", "domain", &provider.Response{Status: 200, Body: []byte(tt.body)}, testKey)
 		skilltest.NoLeak(t, []string{testKey}, res, err)
 		if tt.err != "" {
 			if pe := providerError(t, err); !strings.Contains(pe.Error(), tt.err) {

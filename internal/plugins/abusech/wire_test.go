@@ -1,6 +1,7 @@
 package abusech
 
 import (
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"net/http"
 	"strings"
 	"testing"
@@ -104,7 +105,7 @@ func TestStatusMapping(t *testing.T) {
 		if h == nil {
 			h = http.Header{}
 		}
-		res, err := bazaarResult(strings.Repeat("a", 32), &response{status: tt.status, header: h, body: []byte(tt.body)}, testKey)
+		res, err := bazaarResult(strings.Repeat("a", 32), &provider.Response{Status: tt.status, Header: h, Body: []byte(tt.body)}, testKey)
 		skilltest.NoLeak(t, []string{testKey}, res, err)
 		if strings.HasPrefix(tt.want, "abusech: MalwareBazaar: known") {
 			if err != nil || res.Findings[0].Level != skill.Malicious {

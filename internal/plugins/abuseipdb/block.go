@@ -88,10 +88,10 @@ func (s *checkBlock) Run(ctx context.Context, in skill.Inputs) (*skill.Result, e
 	if err != nil {
 		return nil, err
 	}
-	if r.status != 200 {
+	if r.Status != 200 {
 		return nil, apiError(r, s.c.Key())
 	}
-	return blockResult(network, days, r.body, s.c.Key())
+	return blockResult(network, days, r.Body, s.c.Key())
 }
 
 // publicNetwork validates the network input and returns it masked

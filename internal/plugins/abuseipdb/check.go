@@ -111,10 +111,10 @@ func (s *checkIP) Run(ctx context.Context, in skill.Inputs) (*skill.Result, erro
 	if err != nil {
 		return nil, err
 	}
-	if r.status != 200 {
+	if r.Status != 200 {
 		return nil, apiError(r, s.c.Key())
 	}
-	return checkResult(ip, days, r.body, s.c.Key())
+	return checkResult(ip, days, r.Body, s.c.Key())
 }
 
 // publicIP validates the ip input: an IPv4 or IPv6 address outside every

@@ -25,13 +25,6 @@ type client struct {
 	base string // API root without a trailing slash
 }
 
-// response is a complete HTTP answer, read before it is interpreted.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
 func newClient(env skill.Env) (*client, error) {
 	pc, err := provider.NewClient(env, provider.Config{Name: Name, KeyHeader: "Key", MaxBody: maxBody})
 	if err != nil {
@@ -48,7 +41,7 @@ func newClient(env skill.Env) (*client, error) {
 // appended as bare query words ("verbose"), the way the documentation
 // writes flags. Transport failures are returned as they are (the gateway
 // has already retried them); any HTTP answer is returned as a response.
-func (c *client) get(ctx context.Context, path string, q url.Values, rawFlags ...string) (*response, error) {
+func (c *client) get(ctx context.Context, path string, q url.Values, rawFlags ...string) (*provider.Response, error) {
 	query := q.Encode()
 	for _, f := range rawFlags {
 		if query != "" {
@@ -60,7 +53,7 @@ func (c *client) get(ctx context.Context, path string, q url.Values, rawFlags ..
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: r.Status, header: r.Header, body: r.Body}, nil
+	return r, nil
 }
 
 // errorBody is AbuseIPDB's JSON:API-style error document.
@@ -76,26 +69,26 @@ type errorBody struct {
 // apiError turns a non-200 answer into a ProviderError an analyst can act
 // on. The status is kept so that the gateway's single status classifier
 // decides what to retry; the body is never quoted wholesale.
-func apiError(r *response, key string) *skill.ProviderError {
+func apiError(r *provider.Response, key string) *skill.ProviderError {
 	var eb errorBody
 	var detail string
-	if json.Unmarshal(r.body, &eb) == nil && len(eb.Errors) > 0 {
+	if json.Unmarshal(r.Body, &eb) == nil && len(eb.Errors) > 0 {
 		detail = provider.Clip(provider.Redact(eb.Errors[0].Detail, key), 240)
 	}
-	e := &skill.ProviderError{Provider: Name, Status: r.status}
+	e := &skill.ProviderError{Provider: Name, Status: r.Status}
 	switch {
-	case r.status == http.StatusUnauthorized:
+	case r.Status == http.StatusUnauthorized:
 		e.Msg = "the API key was rejected"
-	case r.status == http.StatusForbidden:
+	case r.Status == http.StatusForbidden:
 		e.Msg = provider.OrDefault(detail, "the API key may not use this endpoint")
-	case r.status == http.StatusUnprocessableEntity:
+	case r.Status == http.StatusUnprocessableEntity:
 		e.Msg = provider.OrDefault(detail, "the request was rejected as invalid")
 		if len(eb.Errors) > 0 && eb.Errors[0].Source != nil {
 			e.Code = provider.Clip(eb.Errors[0].Source.Parameter, 40)
 		}
-	case r.status == http.StatusTooManyRequests:
-		e.Msg = "rate limit exceeded" + rateLimitNote(r.header)
-	case r.status >= 500:
+	case r.Status == http.StatusTooManyRequests:
+		e.Msg = "rate limit exceeded" + rateLimitNote(r.Header)
+	case r.Status >= 500:
 		e.Msg = "the service is unavailable"
 		if detail != "" {
 			e.Msg += ": " + detail

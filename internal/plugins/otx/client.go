@@ -22,13 +22,6 @@ type client struct {
 	base string // API root without a trailing slash
 }
 
-// response is a complete HTTP answer, read before it is interpreted.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
 func newClient(env skill.Env) (*client, error) {
 	pc, err := provider.NewClient(env, provider.Config{Name: Name, KeyHeader: "X-OTX-API-KEY", MaxBody: maxBody})
 	if err != nil {
@@ -46,7 +39,7 @@ func newClient(env skill.Env) (*client, error) {
 // stay inside it; it is left out of errors and logs. Transport failures are
 // returned as they are (the gateway has already retried them); any HTTP
 // answer is returned as a response.
-func (c *client) general(ctx context.Context, typ, value string) (*response, error) {
+func (c *client) general(ctx context.Context, typ, value string) (*provider.Response, error) {
 	path := "/indicators/" + typ + "/" + url.PathEscape(value) + "/general"
 	r, err := c.Do(ctx, provider.Request{
 		URL:   c.base + path,
@@ -56,34 +49,34 @@ func (c *client) general(ctx context.Context, typ, value string) (*response, err
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: r.Status, header: r.Header, body: r.Body}, nil
+	return r, nil
 }
 
 // apiError turns a non-200, non-404 answer into a ProviderError an analyst
 // can act on. The status is kept so that the gateway's single status
 // classifier decides what to retry.
-func apiError(r *response, key string) *skill.ProviderError {
+func apiError(r *provider.Response, key string) *skill.ProviderError {
 	var eb struct {
 		Detail string `json:"detail"`
 		Error  string `json:"error"`
 	}
-	_ = json.Unmarshal(r.body, &eb)
+	_ = json.Unmarshal(r.Body, &eb)
 	detail := provider.Clip(provider.Redact(provider.OrDefault(eb.Detail, eb.Error), key), 200)
-	e := &skill.ProviderError{Provider: Name, Status: r.status}
+	e := &skill.ProviderError{Provider: Name, Status: r.Status}
 	switch {
-	case r.status == http.StatusUnauthorized || r.status == http.StatusForbidden:
+	case r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden:
 		e.Msg = "the API key was rejected"
-	case r.status == http.StatusBadRequest:
+	case r.Status == http.StatusBadRequest:
 		e.Msg = "the indicator was rejected"
 		if detail != "" {
 			e.Msg += ": " + detail
 		}
-	case r.status == http.StatusTooManyRequests:
+	case r.Status == http.StatusTooManyRequests:
 		e.Msg = "rate limit exceeded"
-		if s, ok := provider.RetryAfter(r.header); ok {
+		if s, ok := provider.RetryAfter(r.Header); ok {
 			e.Msg += fmt.Sprintf(" (retry after %ds)", s)
 		}
-	case r.status >= 500:
+	case r.Status >= 500:
 		e.Msg = "the service is unavailable"
 	default:
 		e.Msg = "unexpected HTTP status"

@@ -1,6 +1,7 @@
 package otx
 
 import (
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"net/http"
 	"strings"
 	"testing"
@@ -71,7 +72,7 @@ func TestStatusMapping(t *testing.T) {
 		{200, `{"pulse_info":{"pulses":[{"malware_families":[1]}]}}`, "otx: unexpected response: expected names or objects with a display_name"},
 	}
 	for _, tt := range tests {
-		res, err := generalResult(ip, &response{status: tt.status, header: http.Header{}, body: []byte(tt.body)}, testKey)
+		res, err := generalResult(ip, &provider.Response{Status: tt.status, Header: http.Header{}, Body: []byte(tt.body)}, testKey)
 		skilltest.NoLeak(t, []string{testKey}, res, err)
 		if pe := providerError(t, err); pe.Error() != tt.want {
 			t.Errorf("%d %s:\n got %q\nwant %q", tt.status, tt.body, pe, tt.want)
@@ -82,15 +83,15 @@ func TestStatusMapping(t *testing.T) {
 // A 404 and an empty pulse_info are results with an unknown verdict.
 func TestNotFound(t *testing.T) {
 	ip := target{"8.8.8.8", TypeIPv4, "ip"}
-	for _, r := range []*response{
-		{status: 404, body: []byte(`{"detail":"Not found."}`)},
-		{status: 200, body: []byte(`{"indicator":"8.8.8.8","pulse_info":{"count":0,"pulses":[]},"base_indicator":{},"validation":[]}`)},
-		{status: 200, body: []byte(`{"indicator":"8.8.8.8","pulse_info":null}`)},
+	for _, r := range []*provider.Response{
+		{Status: 404, Body: []byte(`{"detail":"Not found."}`)},
+		{Status: 200, Body: []byte(`{"indicator":"8.8.8.8","pulse_info":{"count":0,"pulses":[]},"base_indicator":{},"validation":[]}`)},
+		{Status: 200, Body: []byte(`{"indicator":"8.8.8.8","pulse_info":null}`)},
 	} {
 		res, err := generalResult(ip, r, testKey)
 		skilltest.NoLeak(t, []string{testKey}, res, err)
 		if err != nil || res.Findings[0].Level != skill.Unknown || res.Findings[0].Score != 0 {
-			t.Errorf("%d %s: %v %+v", r.status, r.body, err, res)
+			t.Errorf("%d %s: %v %+v", r.Status, r.Body, err, res)
 		}
 	}
 }
@@ -103,7 +104,7 @@ func TestNameLists(t *testing.T) {
 	  {"id":"../x","name":"p3","malware_families":[{"name":"QakBot"},{"id":"IcedID"}]}],
 	 "related":{"alienvault":{"adversary":["TA542"],"malware_families":["Emotet"]},"other":{"adversary":[],"malware_families":[]}}},
 	 "validation":[],"false_positive":[]}`
-	res, err := generalResult(target{"x.example", TypeDomain, "domain"}, &response{status: 200, body: []byte(body)}, testKey)
+	res, err := generalResult(target{"x.example", TypeDomain, "domain"}, &provider.Response{Status: 200, Body: []byte(body)}, testKey)
 	skilltest.NoLeak(t, []string{testKey}, res, err)
 	if err != nil {
 		t.Fatal(err)

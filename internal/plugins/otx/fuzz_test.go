@@ -3,6 +3,7 @@ package otx
 import (
 	"encoding/json"
 	"errors"
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"net/http"
 	"testing"
 
@@ -22,7 +23,7 @@ func FuzzParseOTX(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, tg := range targets {
-			res, err := generalResult(tg, &response{status: 200, header: http.Header{}, body: body}, testKey)
+			res, err := generalResult(tg, &provider.Response{Status: 200, Header: http.Header{}, Body: body}, testKey)
 			skilltest.NoLeak(t, []string{testKey}, res, err)
 			if err != nil {
 				var pe *skill.ProviderError

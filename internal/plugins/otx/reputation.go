@@ -67,9 +67,9 @@ func (c *client) reputation(ctx context.Context, in skill.Inputs) (*skill.Result
 	return generalResult(t, r, c.Key())
 }
 
-func generalResult(t target, r *response, key string) (*skill.Result, error) {
+func generalResult(t target, r *provider.Response, key string) (*skill.Result, error) {
 	rep := Report{Indicator: t.value, Type: t.otxType, Link: t.link()}
-	switch r.status {
+	switch r.Status {
 	case http.StatusOK:
 	case http.StatusNotFound:
 		f := judge(t, rep)
@@ -77,7 +77,7 @@ func generalResult(t target, r *response, key string) (*skill.Result, error) {
 	default:
 		return nil, apiError(r, key)
 	}
-	d, err := decodeGeneral(r.body, key)
+	d, err := decodeGeneral(r.Body, key)
 	if err != nil {
 		return nil, err
 	}

@@ -20,12 +20,6 @@ type client struct {
 	base string // API root without a trailing slash
 }
 
-// response is a complete HTTP answer, read before it is interpreted.
-type response struct {
-	status int
-	body   []byte
-}
-
 func newClient(env skill.Env) (*client, error) {
 	pc, err := provider.NewClient(env, provider.Config{Name: Name, KeyHeader: "x-apikey", MaxBody: maxBody})
 	if err != nil {
@@ -41,12 +35,12 @@ func newClient(env skill.Env) (*client, error) {
 // get sends GET base+path with the key in the x-apikey header. Transport
 // failures are returned as they are (the gateway has already retried them);
 // any HTTP answer is returned as a response.
-func (c *client) get(ctx context.Context, path string) (*response, error) {
+func (c *client) get(ctx context.Context, path string) (*provider.Response, error) {
 	r, err := c.Do(ctx, provider.Request{URL: c.base + path, Label: "GET " + path, Log: slog.String("path", path)})
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: r.Status, body: r.Body}, nil
+	return r, nil
 }
 
 // apiErrorBody is VirusTotal's error document.
@@ -69,28 +63,28 @@ func errorCode(body []byte) (code, msg string) {
 // apiError turns a non-200 answer into a ProviderError an analyst can act
 // on, naming VirusTotal's error code. The status is kept so that the
 // gateway's single status classifier decides what to retry.
-func apiError(r *response, key string) *skill.ProviderError {
-	code, message := errorCode(r.body)
+func apiError(r *provider.Response, key string) *skill.ProviderError {
+	code, message := errorCode(r.Body)
 	message = provider.Clip(provider.Redact(message, key), 200)
-	e := &skill.ProviderError{Provider: Name, Status: r.status, Code: code}
+	e := &skill.ProviderError{Provider: Name, Status: r.Status, Code: code}
 	switch {
 	case code == "QuotaExceededError":
 		e.Msg = "quota exceeded"
-	case code == "TooManyRequestsError" || r.status == http.StatusTooManyRequests:
+	case code == "TooManyRequestsError" || r.Status == http.StatusTooManyRequests:
 		e.Msg = "too many requests"
 	case code == "UserNotActiveError":
 		e.Msg = "the API key's account is not active"
-	case r.status == http.StatusUnauthorized:
+	case r.Status == http.StatusUnauthorized:
 		e.Msg = "the API key was rejected"
-	case r.status == http.StatusForbidden:
+	case r.Status == http.StatusForbidden:
 		e.Msg = "the API key may not use this endpoint"
-	case code == "TransientError" || r.status == http.StatusServiceUnavailable:
+	case code == "TransientError" || r.Status == http.StatusServiceUnavailable:
 		e.Msg = "the service is temporarily unavailable"
-	case code == "DeadlineExceededError" || r.status == http.StatusGatewayTimeout:
+	case code == "DeadlineExceededError" || r.Status == http.StatusGatewayTimeout:
 		e.Msg = "the request took too long at VirusTotal"
-	case r.status >= 500:
+	case r.Status >= 500:
 		e.Msg = "the service is unavailable"
-	case r.status == http.StatusBadRequest || r.status == http.StatusNotFound:
+	case r.Status == http.StatusBadRequest || r.Status == http.StatusNotFound:
 		e.Msg = provider.OrDefault(message, "the request was rejected")
 	default:
 		e.Msg = "unexpected HTTP status"

@@ -1,6 +1,7 @@
 package virustotal
 
 import (
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -99,7 +100,7 @@ func TestErrorMapping(t *testing.T) {
 		{409, `{"error":{"code":"AlreadyExistsError","message":"exists ` + testKey + `"}}`, "virustotal: unexpected HTTP status: exists <secret> (AlreadyExistsError) (409)"},
 	}
 	for _, tt := range tests {
-		_, err := domainResult("example.com", &response{status: tt.status, body: []byte(tt.body)}, testKey)
+		_, err := domainResult("example.com", &provider.Response{Status: tt.status, Body: []byte(tt.body)}, testKey)
 		pe := providerError(t, err)
 		skilltest.NoLeak(t, []string{testKey}, pe)
 		if pe.Error() != tt.want || pe.Status != tt.status {

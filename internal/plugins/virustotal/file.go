@@ -74,20 +74,20 @@ func (c *client) fileReport(ctx context.Context, in skill.Inputs) (*skill.Result
 
 // interpret reads an object answer: found is false for the documented
 // NotFoundError, which is a result, not a failure.
-func interpret(r *response, attrs any, key string) (found bool, id string, err error) {
-	if r.status == http.StatusNotFound {
-		if code, _ := errorCode(r.body); code == "NotFoundError" {
+func interpret(r *provider.Response, attrs any, key string) (found bool, id string, err error) {
+	if r.Status == http.StatusNotFound {
+		if code, _ := errorCode(r.Body); code == "NotFoundError" {
 			return false, "", nil
 		}
 	}
-	if r.status != http.StatusOK {
+	if r.Status != http.StatusOK {
 		return false, "", apiError(r, key)
 	}
-	id, err = decode(r.body, attrs, key)
+	id, err = decode(r.Body, attrs, key)
 	return err == nil, id, err
 }
 
-func fileResult(h string, r *response, key string) (*skill.Result, error) {
+func fileResult(h string, r *provider.Response, key string) (*skill.Result, error) {
 	var a fileAttrs
 	found, id, err := interpret(r, &a, key)
 	if err != nil {

@@ -82,7 +82,7 @@ func (c *client) domainReport(ctx context.Context, in skill.Inputs) (*skill.Resu
 	return domainResult(d, r, c.Key())
 }
 
-func domainResult(d string, r *response, key string) (*skill.Result, error) {
+func domainResult(d string, r *provider.Response, key string) (*skill.Result, error) {
 	var a domainAttrs
 	found, id, err := interpret(r, &a, key)
 	if err != nil {
@@ -176,7 +176,7 @@ func (c *client) ipReport(ctx context.Context, in skill.Inputs) (*skill.Result, 
 	return ipResult(ip, r, c.Key())
 }
 
-func ipResult(ip string, r *response, key string) (*skill.Result, error) {
+func ipResult(ip string, r *provider.Response, key string) (*skill.Result, error) {
 	var a ipAttrs
 	found, id, err := interpret(r, &a, key)
 	if err != nil {

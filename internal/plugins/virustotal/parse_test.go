@@ -1,6 +1,7 @@
 package virustotal
 
 import (
+	"github.com/spotter-soc/spotter/internal/plugins/provider"
 	"strings"
 	"testing"
 
@@ -18,7 +19,7 @@ func TestParseFileStats(t *testing.T) {
 	   "C":{"category":"undetected","engine_name":"C","result":null}},
 	 "popular_threat_classification":{"suggested_threat_label":"trojan.x/y","popular_threat_category":[{"count":1,"value":"dropper"},{"count":9,"value":"trojan"}]},
 	 "unknown_future_field":{"nested":[1,2,3]}}}}`
-	res, err := fileResult(strings.Repeat("a", 64), &response{status: 200, body: []byte(body)}, testKey)
+	res, err := fileResult(strings.Repeat("a", 64), &provider.Response{Status: 200, Body: []byte(body)}, testKey)
 	skilltest.NoLeak(t, []string{testKey}, res, err)
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +105,7 @@ func TestParseRejects(t *testing.T) {
 
 // parsers interpret a 200 body with each skill's parser.
 func parsers() map[string]func([]byte) (*skill.Result, error) {
-	ok := func(b []byte) *response { return &response{status: 200, body: b} }
+	ok := func(b []byte) *provider.Response { return &provider.Response{Status: 200, Body: b} }
 	return map[string]func([]byte) (*skill.Result, error){
 		"file":   func(b []byte) (*skill.Result, error) { return fileResult(strings.Repeat("0", 32), ok(b), testKey) },
 		"url":    func(b []byte) (*skill.Result, error) { return urlResult("http://example.com/", ok(b), testKey) },

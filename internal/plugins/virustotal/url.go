@@ -55,7 +55,7 @@ func (c *client) urlReport(ctx context.Context, in skill.Inputs) (*skill.Result,
 	return urlResult(u, r, c.Key())
 }
 
-func urlResult(u string, r *response, key string) (*skill.Result, error) {
+func urlResult(u string, r *provider.Response, key string) (*skill.Result, error) {
 	var a urlAttrs
 	found, id, err := interpret(r, &a, key)
 	if err != nil {
