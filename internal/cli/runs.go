@@ -27,7 +27,6 @@ import (
 // database.
 type engineRuntime struct {
 	rt      *runtime
-	st      *store.Store
 	engine  *runs.Engine
 	copilot *copilot.Engine
 }
@@ -60,7 +59,7 @@ func (e *env) openEngine(ctx context.Context, noWork bool, mod func(*runs.Option
 		rt.close()
 		return nil, err
 	}
-	return &engineRuntime{rt: rt, st: st, engine: eng, copilot: cop}, nil
+	return &engineRuntime{rt: rt, engine: eng, copilot: cop}, nil
 }
 
 // engineOn opens a run engine over an open database and gateway (spotter
@@ -361,7 +360,7 @@ func (e *env) runsShowCmd() *cobra.Command {
 			}
 			defer closeDB()
 			run, err := h.Get(c.Context(), args[0])
-			if errors.Is(err, runs.ErrNotFound) {
+			if errors.Is(err, runs.ErrNotFound) || errors.Is(err, runs.ErrAmbiguous) {
 				return &usageError{err}
 			}
 			if err != nil {
@@ -458,7 +457,7 @@ func (e *env) runsCancelCmd() *cobra.Command {
 			}
 			run, err := h.Get(c.Context(), args[0])
 			closeDB()
-			if errors.Is(err, runs.ErrNotFound) {
+			if errors.Is(err, runs.ErrNotFound) || errors.Is(err, runs.ErrAmbiguous) {
 				return &usageError{err}
 			}
 			if err != nil {

@@ -82,8 +82,12 @@ type History struct {
 // NewHistory returns the run history kept in st.
 func NewHistory(st *store.Store) *History { return &History{st: st} }
 
-// ErrNotFound is returned for an unknown run id.
-var ErrNotFound = errors.New("no such run")
+// ErrNotFound is returned for an unknown run id, ErrAmbiguous for a
+// prefix that matches several runs.
+var (
+	ErrNotFound  = errors.New("no such run")
+	ErrAmbiguous = errors.New("matches more than one run; give more of it")
+)
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -267,7 +271,7 @@ func (h *History) Get(ctx context.Context, id string) (*Run, error) {
 	case len(found) == 1:
 		run = &found[0]
 	case len(found) > 1:
-		return nil, fmt.Errorf("run id %q: matches more than one run; give more of it", id)
+		return nil, fmt.Errorf("run id %q: %w", id, ErrAmbiguous)
 	default:
 		return nil, fmt.Errorf("run id %q: %w", id, ErrNotFound)
 	}

@@ -119,8 +119,11 @@ func (s *Server) runRoutes() {
 }
 
 func runError(err error) error {
-	if errors.Is(err, runs.ErrNotFound) {
+	switch {
+	case errors.Is(err, runs.ErrNotFound):
 		return huma.Error404NotFound(err.Error())
+	case errors.Is(err, runs.ErrAmbiguous):
+		return huma.Error400BadRequest(err.Error())
 	}
-	return huma.Error400BadRequest(err.Error())
+	return apiError(err)
 }
